@@ -1,0 +1,1 @@
+"""The ``sigmoid-neuron`` command line."""

@@ -1,0 +1,79 @@
+"""Entry point of the ``sigmoid-neuron`` command.
+
+Every user error (``UsageError``, ``ValueError``, ``TypeError``, ``OSError``) becomes
+one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from sigmoid_neuron.cli.errors import UsageError
+
+#: Subcommand name on the command line -> module in ``sigmoid_neuron.cli.commands``.
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "train": "train",
+    "predict": "predict",
+    "evaluate": "evaluate",
+    "gradcheck": "gradcheck",
+    "derive": "derive",
+    "check-derivation": "check_derivation",
+    "plot": "plot",
+}
+
+PROG = "sigmoid-neuron"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are a single line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every subcommand that is installed."""
+    from sigmoid_neuron import __version__
+
+    parser = OneLineParser(
+        prog=PROG,
+        description="The sigmoid neuron: verified math, derivations, training and plots.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser
+    )
+    for module_name in COMMANDS.values():
+        try:
+            module = importlib.import_module(f"sigmoid_neuron.cli.commands.{module_name}")
+        except ModuleNotFoundError as exc:  # a subcommand not written yet
+            if exc.name == f"sigmoid_neuron.cli.commands.{module_name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (UsageError, ValueError, TypeError, OSError) as exc:
+        message = str(exc) or type(exc).__name__
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

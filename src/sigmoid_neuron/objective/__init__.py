@@ -1,0 +1,28 @@
+"""Objective layer: linear predictor + pointwise loss + L2 penalty.
+
+``make_objective(X, y, loss, ...)`` returns a :class:`LinearObjective` whose
+``loss_gradient(theta)`` is all any solver needs.
+"""
+
+from sigmoid_neuron.objective.linear import ArrayData, DataTerm, LinearObjective, make_objective
+from sigmoid_neuron.objective.links import (
+    LOSSES,
+    BinaryCrossEntropy,
+    HalfSquaredError,
+    MultinomialCrossEntropy,
+    PointwiseLoss,
+    SigmoidHalfSquaredError,
+)
+
+__all__ = [
+    "LOSSES",
+    "ArrayData",
+    "BinaryCrossEntropy",
+    "DataTerm",
+    "HalfSquaredError",
+    "LinearObjective",
+    "MultinomialCrossEntropy",
+    "PointwiseLoss",
+    "SigmoidHalfSquaredError",
+    "make_objective",
+]
