@@ -45,8 +45,9 @@ def test_gradient_and_hessian_finite_differences(kind: str, fit_intercept: bool)
     fd = approx_fprime(theta, obj.loss, 1e-7)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
     H = obj.hessian(theta)
-    fd_h = np.array([approx_fprime(theta, lambda t, j=j: obj.gradient(t)[j], 1e-7)
-                     for j in range(obj.n_params)])
+    fd_h = np.array(
+        [approx_fprime(theta, lambda t, j=j: obj.gradient(t)[j], 1e-7) for j in range(obj.n_params)]
+    )
     np.testing.assert_allclose(H, fd_h, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(H, H.T, atol=1e-12)
 

@@ -94,7 +94,7 @@ def _weighted_total(values: Array, sample_weight: Array | None) -> float:
 
 def _hessian_sums(X: Array, h: Array, sample_weight: Array | None) -> Array:
     """``sum_i s_i h_i^{kl} [x_i; 1][x_i; 1]^T`` for every class pair, assembled."""
-    n, d = X.shape
+    d = X.shape[1]
     if h.ndim == 2:  # diagonal in the classes: (n, K)
         K = h.shape[1]
         pairs = [(k, k, h[:, k]) for k in range(K)]
@@ -286,9 +286,7 @@ def make_objective(
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=X.dtype)
             if sw.shape != (X.shape[0],):
-                raise ValueError(
-                    f"sample_weight must have shape ({X.shape[0]},), got {sw.shape}"
-                )
+                raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sw.shape}")
             if not np.all(np.isfinite(sw)) or np.any(sw < 0):
                 raise ValueError("sample_weight must be finite and >= 0")
         data = ArrayData(X, y, loss, sw)
