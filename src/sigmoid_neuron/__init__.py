@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
             "log_sigmoid",
             "softmax",
             "log_softmax",
+            "softplus",
             "squared_error",
             "squared_error_derivative",
             "binary_cross_entropy",
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         sigmoid,
         sigmoid_derivative,
         softmax,
+        softplus,
         squared_error,
         squared_error_derivative,
     )
