@@ -55,3 +55,7 @@ def test_import_does_not_pull_heavy_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_all_matches_the_lazy_export_table() -> None:
+    assert set(sigmoid_neuron.__all__) == {"__version__", *sigmoid_neuron._EXPORTS}

@@ -42,7 +42,31 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["save_model", "load_model"], "sigmoid_neuron.io.model_file"),
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "SigmoidNeuron",
+    "__version__",
+    "binary_cross_entropy",
+    "binary_cross_entropy_derivative",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_derivative",
+    "check_gradient",
+    "cross_entropy",
+    "differential_entropy",
+    "entropy",
+    "kl_divergence",
+    "load_model",
+    "log_sigmoid",
+    "log_softmax",
+    "save_model",
+    "sigmoid",
+    "sigmoid_derivative",
+    "softmax",
+    "softplus",
+    "squared_error",
+    "squared_error_derivative",
+]
 
 if TYPE_CHECKING:
     from sigmoid_neuron.estimators import LinearRegression, LogisticRegression, SigmoidNeuron

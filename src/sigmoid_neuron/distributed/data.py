@@ -1,0 +1,375 @@
+"""The objective's sums over rows, taken block by block on Dask.
+
+:class:`DaskData` is the Dask implementation of the objective's ``DataTerm``: it holds
+``X`` ``(n, d)``, ``y`` ``(n, K)`` and the sample weights ``s`` ``(n,)`` as Dask arrays
+chunked along rows only, all with the same row chunks, persisted once. Each call of
+:meth:`DaskData.sums` is exactly one pass over the blocks ``B_1 .. B_m``:
+
+    S(W, b) = sum_j block_sums(X_j, y_j, s_j; W, b)        (tree-summed on the workers)
+
+where ``block_sums`` is the same pure function the in-memory backend applies to all
+rows at once, so the two backends differ only in the order of a floating-point sum.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+from numpy.typing import NDArray
+
+from sigmoid_neuron.distributed.reduce import active_client, add_all, local_scheduler, tree_reduce
+from sigmoid_neuron.distributed.stream import iter_blocks
+from sigmoid_neuron.objective.linear import ArrayData, Sums, block_sums
+from sigmoid_neuron.objective.links import PointwiseLoss
+
+Array = NDArray[Any]
+
+#: Key prefix of the per-block tasks of :meth:`DaskData.sums` (visible in task streams).
+SUMS_KEY = "sigmoid-neuron-block-sums"
+#: Key prefix of the per-block tasks of the construction-time check.
+CHECK_KEY = "sigmoid-neuron-block-check"
+
+
+def is_dask_frame(obj: object) -> bool:
+    """Whether ``obj`` is a Dask DataFrame or Series."""
+    return type(obj).__module__.startswith("dask.dataframe") and hasattr(obj, "to_dask_array")
+
+
+def is_dask_collection(obj: object) -> bool:
+    """Whether ``obj`` is a Dask array, DataFrame or Series."""
+    return isinstance(obj, da.Array) or is_dask_frame(obj)
+
+
+def frame_to_array(frame: Any, name: str) -> da.Array:
+    """A Dask DataFrame/Series as a Dask array of floats, lazily (row chunks may be unknown).
+
+    Every column must be numeric or boolean; integer and boolean columns become float64,
+    float32 is kept when every column is float32.
+    """
+    import pandas as pd
+
+    dtypes = frame.dtypes
+    if not isinstance(dtypes, pd.Series):  # a Series: one dtype
+        dtypes = pd.Series([dtypes], index=[frame.name])
+    bad = [
+        str(col)
+        for col, dt in dtypes.items()
+        if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
+    ]
+    if bad:
+        raise ValueError(
+            f"{name} has non-numeric column(s) {', '.join(bad)}; encode or drop them before fitting"
+        )
+    all_f32 = all(dt == np.dtype(np.float32) for dt in dtypes)
+    target = np.float32 if all_f32 else np.float64
+    if any(dt != np.dtype(target) for dt in dtypes):
+        frame = frame.astype(target)
+    return frame.to_dask_array()
+
+
+def as_dask_array(obj: Any, name: str) -> da.Array:
+    """``obj`` (Dask array, DataFrame or Series) as a Dask array, lazily."""
+    if isinstance(obj, da.Array):
+        return obj
+    if is_dask_frame(obj):
+        return frame_to_array(obj, name)
+    raise TypeError(
+        f"{name} must be a Dask array, DataFrame or Series, got {type(obj).__name__}; "
+        f"wrap it with dask.array.from_array"
+    )
+
+
+def _block_check(X: Array, y: Array, sample_weight: Array | None) -> Array:
+    """``[#non-finite X, #non-finite y, #bad weights, sum of weights]`` of one block."""
+    out = np.zeros(4)
+    out[0] = X.size - np.count_nonzero(np.isfinite(X))
+    out[1] = y.size - np.count_nonzero(np.isfinite(y))
+    if sample_weight is None:
+        out[3] = X.shape[0]
+    else:
+        finite = np.isfinite(sample_weight)
+        out[2] = np.count_nonzero(~finite | (sample_weight < 0))
+        out[3] = sample_weight.sum(where=finite, dtype=np.float64)
+    return out
+
+
+def _block_sums_task(
+    X: Array,
+    y: Array,
+    sample_weight: Array | None,
+    params: tuple[Array, Array, PointwiseLoss],
+    order: int,
+) -> Sums:
+    """``block_sums`` with the broadcast parameters ``(coef, intercept, loss)`` unpacked."""
+    coef, intercept, loss = params
+    # Dask runs one task per worker thread: each block task keeps to its one thread
+    return block_sums(X, y, sample_weight, coef, intercept, loss, order, n_threads=1)
+
+
+class DaskData:
+    """Rows held as Dask arrays chunked along rows, persisted once; sums by blocks.
+
+    ``X`` is a Dask array or DataFrame ``(n, d)``; ``y`` a Dask array, Series or
+    DataFrame ``(n,)`` or ``(n, K)`` (one-hot for the multinomial loss), or an
+    in-memory array; ``sample_weight`` likewise ``(n,)`` or None. ``X`` is rechunked
+    to one chunk of columns, ``y`` and ``sample_weight`` to ``X``'s row chunks; float32
+    and float64 ``X`` are kept, float16 becomes float32 and any other dtype float64 (as
+    in memory); ``y`` and ``sample_weight`` take ``X``'s dtype.
+
+    Construction persists the arrays (on the active ``distributed.Client`` if there is
+    one, else with the local scheduler) and makes one pass that checks every value of
+    ``X`` and ``y`` is finite and every weight finite and ``>= 0``, and takes the total
+    weight ``S = sum_i s_i``. Every :meth:`sums` call is one more pass; ``n_passes``
+    counts them all (so it is 1 right after construction).
+
+    ``persist=False`` keeps the arrays lazy: each pass then recomputes them from their
+    source (for data bigger than the cluster's memory, read from files every pass).
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        loss: PointwiseLoss,
+        sample_weight: Any = None,
+        *,
+        split_every: int = 8,
+        persist: bool = True,
+    ) -> None:
+        if not isinstance(loss, PointwiseLoss):
+            raise TypeError(f"loss must be a PointwiseLoss instance, got {type(loss).__name__}")
+        if int(split_every) != split_every or split_every < 2:
+            raise ValueError(f"split_every must be an integer >= 2, got {split_every!r}")
+        self.loss = loss
+        self.split_every = int(split_every)
+        self.n_passes = 0
+        self._client = active_client()
+        self._scheduler = None if self._client is not None else local_scheduler()
+
+        # 1. lazy Dask arrays, rechunked to whole rows, float dtype
+        Xd = _prepare_X(as_dask_array(X, "X"))
+        lazy = {"X": Xd}
+        if is_dask_collection(y):
+            lazy["y"] = _prepare_y(as_dask_array(y, "y"), Xd.dtype)
+        if is_dask_collection(sample_weight):
+            lazy["sample_weight"] = _prepare_sw(
+                as_dask_array(sample_weight, "sample_weight"), Xd.dtype
+            )
+        # 2. persist once; unknown row chunks (DataFrames) are then cheap to measure
+        arrays = self._known_rows(self._persist(lazy, persist))
+        Xd = arrays["X"]
+        n = int(Xd.shape[0])
+        rows = Xd.chunks[0]
+        # 3. in-memory y / weights are cut into X's row chunks; Dask ones are aligned
+        if "y" not in arrays:
+            arrays["y"] = da.from_array(_numpy_y(y, n, Xd.dtype), chunks=(rows, -1))
+        if sample_weight is not None and "sample_weight" not in arrays:
+            arrays["sample_weight"] = da.from_array(
+                _numpy_sw(sample_weight, n, Xd.dtype), chunks=(rows,)
+            )
+        fresh = {}  # arrays not yet persisted: in-memory ones, and rechunked ones
+        for name, a in arrays.items():
+            if name == "X":
+                continue
+            if int(a.shape[0]) != n:
+                raise ValueError(
+                    f"{name} has {int(a.shape[0])} rows but X has {n}; pass one per row"
+                )
+            if a.chunks[0] != rows:
+                fresh[name] = a.rechunk({0: rows})
+            elif name not in lazy:
+                fresh[name] = a
+        arrays.update(self._persist(fresh, persist))
+
+        self.X: da.Array = Xd
+        self.y: da.Array = arrays["y"]
+        self.sample_weight: da.Array | None = arrays.get("sample_weight")
+        self.n_samples = n
+        self.n_features = int(Xd.shape[1])
+        self.n_outputs = int(self.y.shape[1])
+        self.dtype: np.dtype[Any] = Xd.dtype
+        self.n_blocks = len(rows)
+        self._x_blocks = list(Xd.to_delayed().ravel())
+        self._y_blocks = list(self.y.to_delayed().ravel())
+        self._sw_blocks: list[Any] = (
+            [None] * self.n_blocks
+            if self.sample_weight is None
+            else list(self.sample_weight.to_delayed().ravel())
+        )
+        self.total_weight = self._check()
+
+    # ------------------------------------------------------------------ construction
+
+    def _persist(self, arrays: dict[str, da.Array], persist: bool) -> dict[str, da.Array]:
+        if not persist or not arrays:
+            return dict(arrays)
+        if self._client is not None:
+            done = self._client.persist(list(arrays.values()))
+        else:
+            done = dask.persist(*arrays.values(), scheduler=self._scheduler)
+        return dict(zip(arrays, done, strict=True))
+
+    def _known_rows(self, arrays: dict[str, da.Array]) -> dict[str, da.Array]:
+        """Fill in unknown row chunk sizes (DataFrames, boolean masks) in one compute."""
+        unknown = [k for k, a in arrays.items() if any(np.isnan(c) for c in a.chunks[0])]
+        if not unknown:
+            return arrays
+        blocks = [np.asarray(arrays[k].to_delayed()).reshape(-1) for k in unknown]
+        lengths = self._compute(dask.delayed([[dask.delayed(len)(b) for b in bs] for bs in blocks]))
+        out = dict(arrays)
+        for k, n in zip(unknown, lengths, strict=True):
+            a = arrays[k]
+            chunks = (tuple(int(v) for v in n), *a.chunks[1:])
+            out[k] = da.Array(a.dask, a.name, chunks, dtype=a.dtype)
+        return out
+
+    def _one_pass(self, func: Any, prefix: str, *extra: Any) -> Any:
+        """``func(X_j, y_j, s_j, *extra)`` for every block ``j``, tree-summed, computed.
+
+        Block tasks are keyed ``(prefix-<token>, j)``, combine tasks
+        ``(prefix-combine-<token>, level, i)``, with a fresh token per pass.
+        """
+        token = uuid.uuid4().hex
+        parts = [
+            dask.delayed(func, pure=True)(x, y, s, *extra, dask_key_name=(f"{prefix}-{token}", j))
+            for j, (x, y, s) in enumerate(
+                zip(self._x_blocks, self._y_blocks, self._sw_blocks, strict=True)
+            )
+        ]
+        combined = tree_reduce(parts, add_all, self.split_every, f"{prefix}-combine-{token}")
+        result = self._compute(combined)
+        self.n_passes += 1
+        return result
+
+    def _check(self) -> float:
+        """One pass: count non-finite values and bad weights, and sum the weights."""
+        stats = self._one_pass(_block_check, CHECK_KEY)
+        bad_x, bad_y, bad_sw, total = (float(v) for v in stats)
+        if bad_x:
+            raise ValueError(
+                f"X contains {int(bad_x)} non-finite value(s) (NaN or infinity); "
+                f"impute or drop those rows before fitting"
+            )
+        if bad_y:
+            raise ValueError(
+                f"y contains {int(bad_y)} non-finite value(s) (NaN or infinity); "
+                f"drop those rows before fitting"
+            )
+        if bad_sw:
+            raise ValueError(
+                f"sample_weight must be finite and >= 0; {int(bad_sw)} value(s) are not"
+            )
+        return total
+
+    # ------------------------------------------------------------------ the DataTerm
+
+    def sums(self, coef: Array, intercept: Array, order: int) -> Sums:
+        """``sum_j block_sums(X_j, y_j, s_j; W, b)`` over all blocks: exactly one pass.
+
+        ``(coef, intercept, loss)`` is sent once per call (broadcast to every worker on a
+        distributed cluster, one graph key otherwise), never embedded in the per-block
+        tasks; the partial sums are tree-summed on the workers with fan-in
+        ``split_every`` and only the total comes back.
+        """
+        if order not in (0, 1, 2):
+            raise ValueError(
+                f"order must be 0 (loss), 1 (+gradient) or 2 (+Hessian), got {order!r}"
+            )
+        K, d = self.n_outputs, self.n_features
+        coef = np.asarray(coef, dtype=np.float64)
+        intercept = np.asarray(intercept, dtype=np.float64)
+        if coef.shape != (K, d) or intercept.shape != (K,):
+            raise ValueError(
+                f"coef must have shape ({K}, {d}) and intercept ({K},), got "
+                f"{coef.shape} and {intercept.shape}"
+            )
+        params = self._broadcast((coef, intercept, self.loss))
+        result: Sums = self._one_pass(_block_sums_task, SUMS_KEY, params, order)
+        return result
+
+    def iter_blocks(self, shuffle: bool = False, seed: int | None = None) -> Iterator[ArrayData]:
+        """Stream the blocks one at a time as in-memory :class:`ArrayData` (for mini-batch sgd).
+
+        ``shuffle=True`` visits the blocks in a random order drawn from ``seed``. The next
+        block is fetched while the current one is used. ``n_passes`` grows by one when
+        the iteration reaches the end.
+        """
+        order = np.arange(self.n_blocks)
+        if shuffle:
+            np.random.default_rng(seed).shuffle(order)
+        arrays = [self.X, self.y] + ([] if self.sample_weight is None else [self.sample_weight])
+        for blocks in iter_blocks(*arrays, order=order.tolist(), client=self._client):
+            sw = blocks[2] if len(blocks) > 2 else None
+            yield ArrayData(blocks[0], blocks[1], self.loss, sw)
+        self.n_passes += 1
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _broadcast(self, params: Any) -> Any:
+        if self._client is not None:
+            return self._client.scatter([params], broadcast=True, hash=False)[0]
+        return dask.delayed(params, pure=False, traverse=False)
+
+    def _compute(self, obj: Any) -> Any:
+        if self._client is not None:
+            return self._client.compute(obj).result()
+        return dask.compute(obj, scheduler=self._scheduler)[0]
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _prepare_X(X: da.Array) -> da.Array:
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D shape {X.shape}")
+    if np.isnan(X.shape[1]):
+        raise ValueError("X has an unknown number of columns; compute its chunk sizes first")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
+        raise ValueError(f"X must hold numbers, got dtype {X.dtype}; encode it as floats")
+    if X.dtype == np.float16:
+        X = X.astype(np.float32)
+    elif X.dtype not in (np.float32, np.float64) or not X.dtype.isnative:
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _prepare_y(y: da.Array, dtype: np.dtype[Any]) -> da.Array:
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2:
+        raise ValueError(f"y must be 1-D (n,) or 2-D (n, K), got {y.ndim}-D shape {y.shape}")
+    if np.isnan(y.shape[1]):
+        raise ValueError("y has an unknown number of columns; compute its chunk sizes first")
+    if y.numblocks[1] != 1:
+        y = y.rechunk({1: -1})
+    return y.astype(dtype)
+
+
+def _prepare_sw(sw: da.Array, dtype: np.dtype[Any]) -> da.Array:
+    if sw.ndim == 2 and sw.shape[1] == 1:
+        sw = sw[:, 0]
+    if sw.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D (n_samples,), got shape {sw.shape}")
+    return sw.astype(dtype)
+
+
+def _numpy_y(y: Any, n: int, dtype: np.dtype[Any]) -> Array:
+    y = np.asarray(y, dtype=dtype)
+    y = y.reshape(-1, 1) if y.ndim == 1 else y
+    if y.ndim != 2 or y.shape[0] != n:
+        raise ValueError(f"y must have shape ({n},) or ({n}, K) to match X, got {y.shape}")
+    return y
+
+
+def _numpy_sw(sw: Any, n: int, dtype: np.dtype[Any]) -> Array:
+    sw = np.asarray(sw, dtype=dtype)
+    if sw.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {sw.shape}")
+    return sw
