@@ -1,0 +1,13 @@
+"""scikit-learn estimators: SigmoidNeuron, LogisticRegression, LinearRegression.
+
+All three minimise ``weighted mean loss + alpha/2 ||W||^2`` (intercept unpenalised)
+through :mod:`sigmoid_neuron.training`, with any optimizer of
+:data:`sigmoid_neuron.training.OPTIMIZERS`.
+"""
+
+from sigmoid_neuron.estimators.linear import LinearRegression
+from sigmoid_neuron.estimators.logistic import LogisticRegression
+from sigmoid_neuron.estimators.neuron import SigmoidNeuron
+from sigmoid_neuron.training.loop import DivergenceError
+
+__all__ = ["DivergenceError", "LinearRegression", "LogisticRegression", "SigmoidNeuron"]

@@ -1,0 +1,428 @@
+"""What the three estimators share: parameters, input validation, the call into training.
+
+An estimator is thin: it validates the input (in one place, :meth:`_LinearModel.
+_validate_fit_data`, which also lets Dask arrays through to the Dask backend without
+converting them), encodes the targets (subclass hook), builds the objective
+
+    J(W, b) = sum_i s_i l(y_i, W x_i + b) / sum_i s_i + (alpha / 2) ||W||_F^2
+
+with :func:`sigmoid_neuron.objective.make_objective`, and runs
+:func:`sigmoid_neuron.training.train`. The penalty never touches the intercept. Compared
+with scikit-learn's ``C`` (objective ``C sum_i s_i l_i + ||W||^2 / 2``) this is the same
+minimiser for ``C = 1 / (alpha sum_i s_i)``, i.e. ``C = 1 / (alpha n)`` without weights.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from sigmoid_neuron.objective import LinearObjective, PointwiseLoss, make_objective
+from sigmoid_neuron.optim.schedules import SCHEDULES
+from sigmoid_neuron.training import (
+    OPTIMIZERS,
+    UPDATE_RULES,
+    DivergenceError,
+    TrainConfig,
+    TrainerState,
+    resolve_learning_rate,
+    train,
+)
+
+Array = NDArray[Any]
+
+_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+
+COMMON_PARAMETERS_DOC = """
+    optimizer : {"lbfgs", "newton", "gd", "sgd", "momentum", "nesterov", "adam"}
+        ``lbfgs``/``newton``: full-batch solvers, one epoch = one iteration, stop when
+        max|grad J| <= tol. The others are update rules run for epochs of mini-batches.
+    learning_rate : float, schedule name, callable ``t -> eta_t`` or None
+        Step size of the update rules (ignored by lbfgs/newton). None: the rule's default
+        (gd/sgd 0.1, momentum/nesterov 0.01, adam 0.001). A name from
+        ``sigmoid_neuron.optim.schedules.SCHEDULES`` ("invscaling", "step", "exponential",
+        "cosine", ...) builds that schedule from ``eta0`` and ``schedule_params``; ``t``
+        counts updates (mini-batch steps). With the mean objective, learning_rate = n eta
+        reproduces the notes' summed-gradient loop with rate eta.
+    eta0 : float or None
+        Initial rate of a named schedule (None: the rule's default rate).
+    schedule_params : dict or None
+        Extra keyword arguments of a named schedule, e.g. ``{"power_t": 0.5}``.
+    alpha : float >= 0
+        L2 penalty: J = weighted mean loss + alpha/2 ||w||^2 (never on the intercept);
+        scikit-learn's C = 1 / (alpha * n) (1 / (alpha * sum of weights) with weights).
+    fit_intercept : bool
+        Learn the bias b.
+    batch_size : int or None
+        Rows per update. None: the full batch (for "sgd": 32 rows).
+    max_epochs : int
+        Epoch budget (iterations for lbfgs/newton).
+    tol : float or None
+        Stopping tolerance. Update rules stop after ``n_iter_no_change`` epochs whose
+        monitored loss improves by less than tol; lbfgs/newton stop at max|grad| <= tol.
+        None disables early stopping: exactly ``max_epochs`` epochs run (the notes' loop).
+    n_iter_no_change : int
+        Patience of the stopping rule, in epochs.
+    validation_fraction : float in (0, 1) or None
+        Hold out this fraction of rows (random, from ``random_state``); their loss is
+        recorded in ``history_.val_loss`` and drives the stopping rule.
+    shuffle : bool
+        Reshuffle the rows every epoch (mini-batches only).
+    random_state : int, RandomState or None
+        Seed of shuffling and of the validation split.
+    verbose : bool
+        Show a tqdm progress bar on stderr.
+    warm_start : bool
+        Start ``fit`` from the current ``coef_``/``intercept_``.
+    callbacks : list or None
+        Objects with hooks ``on_train_begin(state)``, ``on_epoch_end(state) -> bool``
+        (True stops) and ``on_train_end(state)``; see ``sigmoid_neuron.training``.
+"""
+
+COMMON_ATTRIBUTES_DOC = """
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (when X has column names)
+    n_iter_ : int
+        Epochs (solver iterations) run by the last fit (cumulative over partial_fit).
+    history_ : sigmoid_neuron.training.History
+        ``loss`` per epoch (and ``val_loss``, ``learning_rate``).
+
+    Raises
+    ------
+    sigmoid_neuron.training.DivergenceError (a ValueError) from ``fit`` when the loss
+    becomes non-finite or explodes; the last good parameters are kept in ``coef_`` and
+    ``intercept_`` and the message suggests a smaller learning rate.
+"""
+
+
+def document(cls: type, attributes: str) -> None:
+    """Append the shared parameter and attribute documentation to ``cls.__doc__``."""
+    cls.__doc__ = (
+        (cls.__doc__ or "").rstrip()
+        + "\n"
+        + COMMON_PARAMETERS_DOC
+        + "\n    Attributes\n    ----------"
+        + attributes
+        + COMMON_ATTRIBUTES_DOC
+    )
+
+
+def _is_dask(obj: object) -> bool:
+    return type(obj).__module__.split(".")[0] == "dask"
+
+
+def _rng_from(random_state: Any) -> np.random.Generator:
+    """A NumPy Generator from scikit-learn's ``random_state`` (None, int or RandomState)."""
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(None if random_state is None else int(random_state))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(int(random_state.randint(np.iinfo(np.int32).max)))
+    raise ValueError(
+        f"random_state must be None, an int or a numpy RandomState, got {random_state!r}"
+    )
+
+
+def _uses_updates(estimator: Any) -> bool:
+    """``partial_fit`` exists only for the step-based optimizers (not lbfgs / newton)."""
+    if estimator.optimizer in UPDATE_RULES:
+        return True
+    raise AttributeError(
+        f"partial_fit is only available for optimizer in {UPDATE_RULES}, "
+        f"not {estimator.optimizer!r}"
+    )
+
+
+class _LinearModel(BaseEstimator):
+    """Shared machinery; subclasses define ``__init__`` and the target hooks."""
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions(set(SCHEDULES)),
+            callable,
+            None,
+        ],
+        "eta0": [Interval(Real, 0, None, closed="neither"), None],
+        "schedule_params": [dict, None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, tuple, None],
+    }
+
+    # attributes every subclass sets in __init__ (declared for the type checker)
+    optimizer: str
+    learning_rate: Any
+    eta0: float | None
+    schedule_params: dict[str, Any] | None
+    alpha: float
+    fit_intercept: bool
+    batch_size: int | None
+    max_epochs: int
+    tol: float | None
+    n_iter_no_change: int
+    validation_fraction: float | None
+    shuffle: bool
+    random_state: Any
+    verbose: bool | int
+    warm_start: bool
+    callbacks: list[Any] | tuple[Any, ...] | None
+
+    # ------------------------------------------------------------ subclass hooks
+
+    def _prepare_targets(
+        self, y: Any, *, first: bool, classes: Any = None
+    ) -> tuple[PointwiseLoss, Any]:
+        """(loss, Y) with Y ``(n,)`` or ``(n, K)`` floats; sets ``classes_`` etc."""
+        raise NotImplementedError
+
+    def _set_coefficients(self, coef: Array, intercept: Array) -> None:
+        """Store ``coef`` ``(K, d)`` and ``intercept`` ``(K,)`` in scikit-learn's shapes."""
+        raise NotImplementedError
+
+    def _coefficients(self) -> tuple[Array, Array]:
+        """The fitted ``(coef (K, d), intercept (K,))``, inverse of _set_coefficients."""
+        raise NotImplementedError
+
+    def _y_validation_params(self) -> dict[str, Any]:
+        """Keyword arguments for ``validate_data`` about y."""
+        return {"y_numeric": True, "multi_output": False}
+
+    # ------------------------------------------------------------ validation
+
+    def _validate_fit_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
+        """The one place fit-time input is validated (NumPy via scikit-learn; Dask as is).
+
+        NumPy-like input: 2-D, finite, float64 or float32 (float32 is kept), y one value
+        per row. Dask arrays are checked lazily (shape, dtype, one pass for finiteness)
+        and handed to the Dask backend unconverted.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        if _is_dask(X):
+            return self._validate_dask(X, y, reset=reset)
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            **self._y_validation_params(),
+        )
+
+    def _validate_dask(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
+        import dask.array as da
+
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D")
+        if not np.issubdtype(X.dtype, np.floating):
+            X = X.astype(np.float64)
+        y = y if _is_dask(y) else da.from_array(np.asarray(y), chunks=X.chunks[0])
+        if y.ndim == 2 and y.shape[1] == 1 and not self._y_validation_params()["multi_output"]:
+            y = y[:, 0]
+        if reset:
+            self.n_features_in_ = int(X.shape[1])
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        if not bool(da.isfinite(X).all().compute()):
+            raise ValueError("Input X contains NaN or infinity; clean or impute the data")
+        return X, y
+
+    def _check_weights(self, sample_weight: Any, X: Any) -> Any:
+        if sample_weight is None or _is_dask(X):
+            return sample_weight
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+
+    def _check_callbacks(self) -> list[Any]:
+        callbacks = list(self.callbacks or [])
+        for i, cb in enumerate(callbacks):
+            if not any(callable(getattr(cb, hook, None)) for hook in _HOOKS):
+                raise TypeError(
+                    f"callbacks[{i}] ({type(cb).__name__}) has none of the hooks {_HOOKS}; "
+                    "pass objects such as sigmoid_neuron.training.Callback subclasses"
+                )
+        return callbacks
+
+    # ------------------------------------------------------------ fitting
+
+    def _config(self, n_train: int, *, partial: bool) -> TrainConfig:
+        batch = TrainConfig(self.optimizer, batch_size=self.batch_size).effective_batch_size(
+            max(n_train, 1)
+        )
+        epochs = 1 if partial else self.max_epochs
+        schedule = None
+        if self.optimizer in UPDATE_RULES:
+            schedule = resolve_learning_rate(
+                self.learning_rate,
+                self.optimizer,
+                eta0=self.eta0,
+                schedule_params=self.schedule_params,
+                total_steps=epochs * max(1, math.ceil(n_train / batch)),
+            )
+        return TrainConfig(
+            optimizer=self.optimizer,
+            learning_rate=schedule,
+            batch_size=self.batch_size,
+            max_epochs=epochs,
+            tol=None if partial else self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=bool(self.shuffle),
+            verbose=bool(self.verbose),
+            callbacks=tuple(self._check_callbacks()),
+        )
+
+    def _split(
+        self, X: Any, Y: Any, sw: Any, rng: np.random.Generator
+    ) -> tuple[Any, Any, Any, Any, Any, Any]:
+        """Hold out ``ceil(validation_fraction * n)`` random rows for the validation loss."""
+        n = X.shape[0]
+        assert self.validation_fraction is not None
+        n_val = math.ceil(self.validation_fraction * n)
+        if _is_dask(X):
+            raise ValueError(
+                "validation_fraction is not supported for Dask arrays; pass validation=None "
+                "(validation_fraction=None) or NumPy arrays"
+            )
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no rows for "
+                f"{'training' if n - n_val < 1 else 'validation'} with n_samples={n}; "
+                "use more data or validation_fraction=None"
+            )
+        order = rng.permutation(n)
+        val, tr = order[:n_val], order[n_val:]
+        sw_tr = None if sw is None else sw[tr]
+        sw_val = None if sw is None else sw[val]
+        return X[tr], Y[tr], sw_tr, X[val], Y[val], sw_val
+
+    def _initial_theta(
+        self, objective: LinearObjective, coef_init: Any, intercept_init: Any, reuse: bool
+    ) -> Array:
+        """theta0: ``coef_init``/``intercept_init``, else the fitted values when ``reuse``
+        (warm start, or a first partial_fit on a fitted or loaded model), else zeros."""
+        K, d = objective.n_outputs, objective.n_features
+        coef = np.zeros((K, d))
+        intercept = np.zeros(K)
+        if reuse and hasattr(self, "coef_"):
+            old_coef, old_intercept = self._coefficients()
+            if old_coef.shape != (K, d):
+                raise ValueError(
+                    f"cannot continue from the fitted coefficients of shape {old_coef.shape}: "
+                    f"this data needs {(K, d)}; set warm_start=False (or refit) to start afresh"
+                )
+            coef, intercept = old_coef.astype(np.float64), old_intercept.astype(np.float64)
+        if coef_init is not None:
+            c = np.asarray(coef_init, dtype=np.float64)
+            if c.size != K * d:
+                raise ValueError(
+                    f"coef_init must hold {K * d} values (shape {(K, d)} or like coef_), got "
+                    f"shape {c.shape}"
+                )
+            coef = c.reshape(K, d)
+        if intercept_init is not None:
+            b = np.asarray(intercept_init, dtype=np.float64)
+            if b.size != K:
+                raise ValueError(
+                    f"intercept_init must hold {K} value(s) (like intercept_), got shape {b.shape}"
+                )
+            if not self.fit_intercept and np.any(b != 0):
+                raise ValueError(
+                    "intercept_init is non-zero but fit_intercept=False; drop intercept_init"
+                )
+            intercept = b.reshape(K)
+        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+            raise ValueError("coef_init and intercept_init must be finite")
+        return objective.pack(coef, intercept)
+
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        coef_init: Any = None,
+        intercept_init: Any = None,
+        *,
+        partial: bool = False,
+        classes: Any = None,
+    ) -> Any:
+        first = not partial or not hasattr(self, "_trainer_state")
+        if first:
+            self._validate_params()
+        X, y = self._validate_fit_data(X, y, reset=first)
+        loss, Y = self._prepare_targets(y, first=first, classes=classes)
+        sw = self._check_weights(sample_weight, X)
+        state: TrainerState | None = None if first else self._trainer_state
+        rng = _rng_from(self.random_state) if state is None else state.rng
+        validation = None
+        if self.validation_fraction is not None and not partial:
+            X, Y, sw, X_val, Y_val, sw_val = self._split(X, Y, sw, rng)
+            validation = make_objective(X_val, Y_val, loss, sw_val, 0.0, self.fit_intercept)
+        objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
+        if state is None:
+            reuse = self.warm_start or partial
+            theta0 = self._initial_theta(objective, coef_init, intercept_init, reuse)
+            state = TrainerState(params=theta0, optimizer=self.optimizer, rng=rng)
+        config = self._config(int(X.shape[0]), partial=partial)
+        try:
+            train(objective, state, config, validation=validation)
+        except DivergenceError:
+            self._store(objective, state, X.dtype)  # the last good parameters stay in place
+            raise
+        self._store(objective, state, X.dtype)
+        if (
+            not partial
+            and self.tol is not None
+            and not state.converged
+            and not state.stop_reason.startswith("stopped by callback")
+        ):
+            warnings.warn(
+                f"{type(self).__name__} did not converge with optimizer={self.optimizer!r} "
+                f"after {state.n_iter} epoch(s): {state.stop_reason}. Increase max_epochs, "
+                "adjust the learning rate, or set tol=None to run exactly max_epochs epochs.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _store(self, objective: LinearObjective, state: TrainerState, dtype: Any) -> None:
+        coef, intercept = objective.unpack(state.params)
+        out = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.float64
+        self._set_coefficients(coef.astype(out), intercept.astype(out))
+        self.n_iter_ = int(state.epoch)
+        self.history_ = state.history
+        self._trainer_state = state
+
+    # ------------------------------------------------------------ prediction
+
+    def _decision(self, X: Any) -> Array:
+        """Raw predictions ``z = X W^T + b``, shape ``(n, K)``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        coef, intercept = self._coefficients()
+        dtype = np.result_type(X.dtype, coef.dtype)
+        z: Array = X.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False)
+        z += intercept.astype(dtype, copy=False)
+        return z

@@ -1,0 +1,504 @@
+"""The training loop: epochs of (mini-)batches, stopping, history, callbacks, divergence guard.
+
+One call ``train(objective, state, config)`` runs at most ``config.max_epochs`` epochs
+from ``state`` and returns it, updated in place. Everything the loop needs to continue
+later lives in the :class:`TrainerState` (parameters, optimizer state, epochs done,
+history, random generator, stopping bookkeeping), which round-trips through
+``to_dict``/``from_dict`` as plain JSON values: checkpoints and ``partial_fit`` are
+"call ``train`` again with the same state".
+
+Update rules (``gd``, ``sgd``, ``momentum``, ``nesterov``, ``adam``): each epoch splits
+the rows into batches of ``batch_size`` (a fresh permutation from ``state.rng`` when
+``shuffle``), and for each batch ``b``
+
+    (J_b, g_b) = objective restricted to b, at theta;   (step, s) = rule.update(g_b, s, theta);
+    theta <- theta + step.
+
+Full-batch solvers (``lbfgs``, ``newton``): one epoch is one solver iteration.
+
+Stopping ("till satisfied"): with ``tol=None`` exactly ``max_epochs`` epochs run (the
+notes' loop). Otherwise, with ``m_k`` the monitored loss of epoch ``k`` (validation loss
+when validation data is given, else the training loss), training stops once
+``m_k > best - tol`` for ``n_iter_no_change`` consecutive epochs (scikit-learn's SGD
+rule); full-batch solvers also stop on their own test ``max|grad J| <= tol``.
+
+Divergence guard: a non-finite loss, gradient or parameter vector, or a loss above
+``divergence_factor * max(J_ref, 1)`` (``J_ref`` the first loss of the run) stops training
+and raises :class:`DivergenceError` suggesting a smaller learning rate; ``state.params``
+then holds the last parameters at which the loss was evaluated finite and in bounds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sigmoid_neuron.objective.linear import LinearObjective
+from sigmoid_neuron.optim.rules import RULES, State, state_from_dict, state_to_dict
+from sigmoid_neuron.optim.schedules import Schedule, make_schedule
+from sigmoid_neuron.optim.solvers import SOLVERS
+from sigmoid_neuron.training.callbacks import ProgressBar
+from sigmoid_neuron.training.history import History
+
+Array = NDArray[Any]
+
+#: Optimizers that take steps from gradients (mini-batch capable).
+UPDATE_RULES: tuple[str, ...] = ("gd", "sgd", "momentum", "nesterov", "adam")
+#: Full-batch solvers (one epoch = one iteration).
+FULL_BATCH_SOLVERS: tuple[str, ...] = ("lbfgs", "newton")
+OPTIMIZERS: tuple[str, ...] = UPDATE_RULES + FULL_BATCH_SOLVERS
+#: ``batch_size=None`` with ``optimizer="sgd"`` means this many rows per batch.
+DEFAULT_SGD_BATCH_SIZE = 32
+#: Bit generators a saved random state may name.
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+class DivergenceError(ValueError):
+    """Training diverged (non-finite or exploding loss). ``state`` holds the last good
+    parameters; the message suggests a smaller learning rate."""
+
+    def __init__(self, message: str, state: TrainerState | None = None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+def default_learning_rate(optimizer: str) -> float:
+    """The update rule's own default rate (gd/sgd 0.1, momentum/nesterov 0.01, adam 0.001)."""
+    if optimizer not in RULES:
+        raise ValueError(f"optimizer {optimizer!r} has no learning rate; use one of {UPDATE_RULES}")
+    return float(inspect.signature(RULES[optimizer]).parameters["learning_rate"].default)
+
+
+def resolve_learning_rate(
+    learning_rate: float | str | Schedule | None,
+    optimizer: str,
+    *,
+    eta0: float | None = None,
+    schedule_params: dict[str, Any] | None = None,
+    total_steps: int | None = None,
+) -> Schedule:
+    """The schedule ``t -> eta_t`` (t counts updates) from an estimator-style specification.
+
+    ``None`` is the rule's default constant rate; a number is a constant rate; a callable
+    is used as is; a name from :data:`sigmoid_neuron.optim.schedules.SCHEDULES` builds
+    that schedule with initial rate ``eta0`` (default: the rule's default rate) and the
+    keyword arguments ``schedule_params``; ``cosine`` defaults ``total_steps`` to the
+    run's update budget.
+    """
+    if learning_rate is None:
+        return make_schedule(default_learning_rate(optimizer) if eta0 is None else eta0)
+    if isinstance(learning_rate, str):
+        kwargs = dict(schedule_params or {})
+        key = learning_rate.strip().lower()
+        if key in ("cosine", "cosine_decay") and "total_steps" not in kwargs and total_steps:
+            kwargs["total_steps"] = total_steps
+        start = default_learning_rate(optimizer) if eta0 is None else eta0
+        try:
+            return make_schedule(learning_rate, start, **kwargs)
+        except TypeError as exc:
+            raise TypeError(
+                f"learning_rate={learning_rate!r} could not be built with eta0={start!r} and "
+                f"schedule_params={kwargs!r}: {exc}; pass the schedule's arguments in "
+                "schedule_params"
+            ) from None
+    if schedule_params:
+        raise ValueError(
+            "schedule_params is only used when learning_rate is a schedule name; "
+            f"got learning_rate={learning_rate!r}"
+        )
+    return make_schedule(learning_rate)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimizer, learning rate, batches, epoch budget and stopping rule.
+
+    ``learning_rate`` is a number or a schedule ``t -> eta_t`` (None: the rule's default;
+    see :func:`resolve_learning_rate` for names). ``batch_size=None`` is the full batch,
+    except for ``sgd`` where it means :data:`DEFAULT_SGD_BATCH_SIZE`. ``tol=None`` turns
+    the stopping rule off (exactly ``max_epochs`` epochs).
+    """
+
+    optimizer: str = "gd"
+    learning_rate: float | Schedule | None = None
+    batch_size: int | None = None
+    max_epochs: int = 1000
+    tol: float | None = 1e-4
+    n_iter_no_change: int = 5
+    shuffle: bool = True
+    verbose: bool = False
+    callbacks: Sequence[Any] = ()
+    divergence_factor: float = 1e4
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        _check_int("max_epochs", self.max_epochs, 1)
+        _check_int("n_iter_no_change", self.n_iter_no_change, 1)
+        if self.batch_size is not None:
+            _check_int("batch_size", self.batch_size, 1)
+        if self.tol is not None and (
+            isinstance(self.tol, bool) or not math.isfinite(self.tol) or self.tol < 0
+        ):
+            raise ValueError(f"tol must be a finite number >= 0 or None, got {self.tol!r}")
+        if not (self.divergence_factor > 1 and math.isfinite(self.divergence_factor)):
+            raise ValueError(
+                f"divergence_factor must be a finite number > 1, got {self.divergence_factor!r}"
+            )
+
+    def effective_batch_size(self, n_samples: int) -> int:
+        """Rows per batch for ``n_samples`` rows (``n_samples`` means full batch)."""
+        if self.batch_size is None:
+            return DEFAULT_SGD_BATCH_SIZE if self.optimizer == "sgd" else n_samples
+        return int(self.batch_size)
+
+    def schedule(self) -> Schedule:
+        """The learning-rate schedule (update rules only)."""
+        return resolve_learning_rate(self.learning_rate, self.optimizer)
+
+
+def _check_int(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+@dataclass
+class TrainerState:
+    """Everything a run needs to continue: explicit and serialisable.
+
+    ``params``: theta (float64); ``optimizer``: its name; ``opt_state``: the update rule's
+    state (None for full-batch solvers or before the first epoch); ``epoch``: epochs
+    completed over all calls; ``history``; ``rng``: the generator for shuffling;
+    ``best_loss``/``no_improvement``: the stopping rule's bookkeeping; ``reference_loss``:
+    the first loss seen (divergence scale); ``converged``/``stop_reason``/``n_iter``: how
+    the latest ``train`` call ended and how many epochs it ran.
+    """
+
+    params: Array
+    optimizer: str = "gd"
+    opt_state: State | None = None
+    epoch: int = 0
+    history: History = field(default_factory=History)
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    best_loss: float = math.inf
+    no_improvement: int = 0
+    reference_loss: float | None = None
+    converged: bool = False
+    stop_reason: str = ""
+    n_iter: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state as JSON-ready plain values (arrays become lists of floats)."""
+        return {
+            "params": [float(v) for v in np.asarray(self.params, dtype=np.float64)],
+            "optimizer": self.optimizer,
+            "opt_state": None if self.opt_state is None else state_to_dict(self.opt_state),
+            "epoch": int(self.epoch),
+            "history": self.history.to_dict(),
+            "rng": {
+                "bit_generator": type(self.rng.bit_generator).__name__,
+                "state": self.rng.bit_generator.state,
+            },
+            "best_loss": None if math.isinf(self.best_loss) else float(self.best_loss),
+            "no_improvement": int(self.no_improvement),
+            "reference_loss": self.reference_loss,
+            "converged": bool(self.converged),
+            "stop_reason": self.stop_reason,
+            "n_iter": int(self.n_iter),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainerState:
+        """Inverse of :meth:`to_dict`; ValueError on a malformed dict."""
+        try:
+            params = np.asarray(d["params"], dtype=np.float64)
+            optimizer = str(d["optimizer"])
+            if optimizer not in OPTIMIZERS:
+                raise ValueError(f"unknown optimizer {optimizer!r}")
+            opt_state = (
+                None if d.get("opt_state") is None else state_from_dict(optimizer, d["opt_state"])
+            )
+            rng_info = d["rng"]
+            name = rng_info["bit_generator"]
+            if name not in _BIT_GENERATORS:
+                raise ValueError(f"unknown bit generator {name!r}")
+            bit_generator = getattr(np.random, name)()
+            bit_generator.state = rng_info["state"]
+            best = d.get("best_loss")
+            return cls(
+                params=params,
+                optimizer=optimizer,
+                opt_state=opt_state,
+                epoch=int(d["epoch"]),
+                history=History.from_dict(d["history"]),
+                rng=np.random.Generator(bit_generator),
+                best_loss=math.inf if best is None else float(best),
+                no_improvement=int(d.get("no_improvement", 0)),
+                reference_loss=d.get("reference_loss"),
+                converged=bool(d.get("converged", False)),
+                stop_reason=str(d.get("stop_reason", "")),
+                n_iter=int(d.get("n_iter", 0)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"trainer state is malformed: {exc!r}") from None
+
+
+def _hooks(callbacks: Sequence[Any], name: str) -> list[Any]:
+    return [getattr(cb, name) for cb in callbacks if callable(getattr(cb, name, None))]
+
+
+def _batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[Any]:
+    """Row index arrays of one epoch; ``[None]`` is the full batch (no copy, no draw)."""
+    if batch_size >= n:
+        return [None]
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _finite(value: float, *arrays: Array) -> bool:
+    return math.isfinite(value) and all(bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def _divergence_message(
+    state: TrainerState, what: str, epoch: int, schedule: Schedule | None, count: int
+) -> str:
+    hint = "use a smaller learning_rate"
+    if schedule is not None:
+        eta = float(schedule(count))
+        hint = f"use a smaller learning_rate (the rate was {eta:.3g}; try {eta / 10:.3g})"
+    kept = (
+        "the last parameters with a finite loss were kept"
+        if state.reference_loss is not None
+        else "the initial parameters were kept"
+    )
+    return (
+        f"training diverged in epoch {epoch}: {what}. {kept.capitalize()}. To fix it, {hint}, "
+        "standardise the features (e.g. StandardScaler), or increase alpha."
+    )
+
+
+def _update_stopping(
+    state: TrainerState, monitored: float, tol: float | None, patience: int
+) -> bool:
+    """scikit-learn's SGD rule: stop after ``patience`` epochs without a ``tol`` improvement."""
+    if tol is None:
+        return False
+    if monitored > state.best_loss - tol:
+        state.no_improvement += 1
+    else:
+        state.no_improvement = 0
+    state.best_loss = min(state.best_loss, monitored)
+    return state.no_improvement >= patience
+
+
+def _end_of_epoch(
+    state: TrainerState,
+    config: TrainConfig,
+    validation: LinearObjective | None,
+    callbacks: Sequence[Any],
+) -> bool:
+    """Validation loss, stopping rule and callbacks after an epoch; True means stop."""
+    state.epoch += 1
+    state.n_iter += 1
+    monitored = state.history.loss[-1]
+    if validation is not None:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            val = float(validation.loss(state.params))
+        state.history.val_loss.append(val)
+        monitored = val
+    stop = False
+    # full-batch solvers have their own test (max|grad| <= tol); the patience rule only
+    # applies to them through a validation loss (early stopping)
+    patience_rule = validation is not None or config.optimizer not in FULL_BATCH_SOLVERS
+    if patience_rule and _update_stopping(state, monitored, config.tol, config.n_iter_no_change):
+        stop = True
+        window = state.history.loss[-(config.n_iter_no_change + 1) :]
+        rising = len(window) > 1 and all(a < b for a, b in itertools.pairwise(window))
+        if validation is None and rising:
+            state.converged = False
+            state.stop_reason = (
+                f"the training loss rose in each of the last {config.n_iter_no_change} "
+                f"epochs (to {window[-1]:.6g}): the learning rate is probably too large"
+            )
+        else:
+            state.converged = True
+            what = "validation loss" if validation is not None else "training loss"
+            state.stop_reason = (
+                f"the {what} improved by less than tol={config.tol:g} for "
+                f"{config.n_iter_no_change} consecutive epochs"
+            )
+    for hook in _hooks(callbacks, "on_epoch_end"):
+        if hook(state) is True:
+            if not stop:
+                state.stop_reason = f"stopped by callback {type(hook.__self__).__name__}"
+            stop = True
+    return stop
+
+
+def train(
+    objective: LinearObjective,
+    state: TrainerState,
+    config: TrainConfig,
+    *,
+    validation: LinearObjective | None = None,
+) -> TrainerState:
+    """Run up to ``config.max_epochs`` epochs from ``state`` on ``objective``; return ``state``.
+
+    ``validation``: an objective on held-out rows whose value is recorded per epoch and
+    monitored by the stopping rule. Raises :class:`DivergenceError` (a ``ValueError``)
+    when the loss diverges; ``error.state`` (the same object as ``state``) then holds the
+    last good parameters.
+    """
+    params = np.asarray(state.params, dtype=np.float64)
+    if params.shape != (objective.n_params,):
+        raise ValueError(
+            f"the starting parameters have shape {params.shape}, the objective needs "
+            f"({objective.n_params},); pass coefficients matching the data"
+        )
+    if not np.all(np.isfinite(params)):
+        raise ValueError("the starting parameters must be finite (check coef_init/intercept_init)")
+    if state.optimizer != config.optimizer:
+        state.opt_state = None
+        state.optimizer = config.optimizer
+    state.params = params.copy()
+    state.converged = False
+    state.stop_reason = ""
+    state.n_iter = 0
+    callbacks = list(config.callbacks)
+    if config.verbose:
+        callbacks.append(ProgressBar(total=config.max_epochs, desc=config.optimizer))
+    for hook in _hooks(callbacks, "on_train_begin"):
+        hook(state)
+    try:
+        if config.optimizer in FULL_BATCH_SOLVERS:
+            _run_solver(objective, state, config, validation, callbacks)
+        else:
+            _run_rule(objective, state, config, validation, callbacks)
+    finally:
+        for hook in _hooks(callbacks, "on_train_end"):
+            hook(state)
+    if not state.stop_reason:
+        state.stop_reason = f"ran max_epochs={config.max_epochs} epochs"
+    return state
+
+
+def _run_rule(
+    objective: LinearObjective,
+    state: TrainerState,
+    config: TrainConfig,
+    validation: LinearObjective | None,
+    callbacks: Sequence[Any],
+) -> None:
+    schedule = config.schedule()
+    rule = RULES[config.optimizer](learning_rate=schedule)
+    if state.opt_state is None:
+        state.opt_state = rule.init(state.params)
+    data: Any = objective.data  # ArrayData (NumPy) or another DataTerm (e.g. Dask blocks)
+    if callable(getattr(data, "subset", None)):
+        n = int(data.n_samples)
+        batch_size = config.effective_batch_size(n)
+    elif config.batch_size is not None or config.optimizer == "sgd":
+        raise ValueError(
+            "mini-batches need in-memory (NumPy) data; pass NumPy arrays, or use "
+            "batch_size=None with gd, momentum, nesterov, adam, lbfgs or newton for Dask arrays"
+        )
+    else:
+        n = batch_size = 1  # full batch over data held elsewhere (e.g. Dask blocks)
+    # the last point whose loss was evaluated finite and in bounds (restored on divergence)
+    good_params, good_opt_state = state.params, state.opt_state
+    for _ in range(config.max_epochs):
+        epoch = state.epoch + 1
+        total = 0.0
+        weight = 0.0
+        count = int(getattr(state.opt_state, "count", 0))
+        state.history.learning_rate.append(float(schedule(count)))
+        params, opt_state = state.params, state.opt_state
+        for rows in _batches(n, batch_size, config.shuffle, state.rng):
+            if rows is None:
+                batch_obj = objective
+            else:
+                sub = data.subset(rows)
+                if not sub.total_weight > 0:
+                    continue  # every row of this batch has weight 0: nothing to learn
+                batch_obj = LinearObjective(sub, objective.alpha, objective.fit_intercept)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                value, grad = batch_obj.loss_gradient(params)
+                value = float(value)
+                bad = ""
+                if not _finite(value, grad):
+                    bad = f"the loss or its gradient became {value!r}"
+                else:
+                    if state.reference_loss is None:
+                        state.reference_loss = value
+                    limit = config.divergence_factor * max(state.reference_loss, 1.0)
+                    if value > limit:
+                        bad = (
+                            f"the loss exploded to {value:.6g} (it started at "
+                            f"{state.reference_loss:.6g})"
+                        )
+                if not bad:
+                    good_params, good_opt_state = params, opt_state
+                    step, opt_state = rule.update(grad, opt_state, params)
+                    new_params = params + step
+                    if not np.all(np.isfinite(new_params)):
+                        bad = "the parameters became non-finite"
+            if bad:
+                state.params, state.opt_state = good_params, good_opt_state
+                state.history.learning_rate.pop()
+                count = int(getattr(state.opt_state, "count", 0))
+                state.stop_reason = "diverged"
+                raise DivergenceError(
+                    _divergence_message(state, bad, epoch, schedule, count), state
+                )
+            params = new_params
+            w = batch_obj.data.total_weight
+            total += value * w
+            weight += w
+        state.params, state.opt_state = params, opt_state
+        state.history.loss.append(total / weight if weight > 0 else math.nan)
+        if _end_of_epoch(state, config, validation, callbacks):
+            return
+
+
+def _run_solver(
+    objective: LinearObjective,
+    state: TrainerState,
+    config: TrainConfig,
+    validation: LinearObjective | None,
+    callbacks: Sequence[Any],
+) -> None:
+    solver = SOLVERS[config.optimizer]
+    state.opt_state = None
+    stopped = {"flag": False}
+
+    def callback(iteration: int, theta: Array, loss: float) -> bool:
+        state.params = np.asarray(theta, dtype=np.float64)
+        state.history.loss.append(float(loss))
+        if state.reference_loss is None:
+            state.reference_loss = float(loss)
+        stop = _end_of_epoch(state, config, validation, callbacks)
+        stopped["flag"] = stop
+        return stop
+
+    tol = 0.0 if config.tol is None else float(config.tol)
+    start = state.params.copy()
+    result = solver(objective, start, tol=tol, max_iter=config.max_epochs, callback=callback)
+    theta = np.asarray(result.theta, dtype=np.float64)
+    if result.n_iter == 0 and not math.isfinite(result.loss):
+        state.params = start
+        state.stop_reason = "diverged"
+        raise DivergenceError(
+            f"the objective is not finite at the starting parameters: {result.message}", state
+        )
+    if np.all(np.isfinite(theta)):
+        state.params = theta
+    if not stopped["flag"]:
+        state.converged = bool(result.converged)
+        state.stop_reason = result.message

@@ -1,0 +1,196 @@
+"""LogisticRegression against scikit-learn's optimum and SciPy's log-sigmoid/log-softmax."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression as SkLogistic
+from sklearn.preprocessing import StandardScaler
+
+from sigmoid_neuron.estimators import LogisticRegression
+from sigmoid_neuron.objective import BinaryCrossEntropy, MultinomialCrossEntropy, make_objective
+from sigmoid_neuron.training import DivergenceError
+
+ALPHA = 1e-2
+
+
+def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    loader = {"breast_cancer": load_breast_cancer, "iris": load_iris}[name]
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+_REFERENCE: dict[str, Any] = {}
+
+
+def _reference(name: str) -> tuple[Any, float, Any]:
+    """scikit-learn's optimum for C = 1/(alpha n) and the objective J at it."""
+    if name not in _REFERENCE:
+        X, y = _data(name)
+        ref = SkLogistic(C=1 / (ALPHA * len(y)), tol=1e-12, max_iter=10_000).fit(X, y)
+        K = len(np.unique(y))
+        loss = BinaryCrossEntropy() if K == 2 else MultinomialCrossEntropy()
+        obj = make_objective(X, y if K == 2 else np.eye(K)[y], loss, alpha=ALPHA)
+        _REFERENCE[name] = (ref, obj.loss(obj.pack(ref.coef_, ref.intercept_)), obj)
+    return _REFERENCE[name]
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "newton"])
+@pytest.mark.parametrize("name", ["breast_cancer", "iris"])
+def test_solvers_reach_sklearn_optimum(name: str, optimizer: str) -> None:
+    X, y = _data(name)
+    ref, _, _ = _reference(name)
+    model = LogisticRegression(optimizer=optimizer, alpha=ALPHA, tol=1e-12).fit(X, y)
+    assert model.coef_.shape == ref.coef_.shape and model.intercept_.shape == ref.intercept_.shape
+    scale = np.max(np.abs(ref.coef_))
+    assert np.max(np.abs(model.coef_ - ref.coef_)) / scale < 1e-4
+    assert np.max(np.abs(model.intercept_ - ref.intercept_)) / scale < 1e-4
+
+
+GD_SETTINGS = {
+    "gd": {"learning_rate": 0.5, "max_epochs": 3000},
+    "nesterov": {"learning_rate": 0.2, "max_epochs": 1000},
+    "adam": {"learning_rate": 0.01, "max_epochs": 3000},
+}
+
+
+@pytest.mark.parametrize("optimizer", sorted(GD_SETTINGS))
+@pytest.mark.parametrize("name", ["breast_cancer", "iris"])
+def test_full_batch_rules_reach_the_optimal_loss(name: str, optimizer: str) -> None:
+    X, y = _data(name)
+    _, best, obj = _reference(name)
+    model = LogisticRegression(optimizer=optimizer, alpha=ALPHA, tol=None, **GD_SETTINGS[optimizer])
+    model.fit(X, y)
+    gap = obj.loss(obj.pack(model.coef_, model.intercept_)) - best
+    assert -1e-12 < gap < 1e-6
+
+
+SGD_SETTINGS = {"breast_cancer": (400, 32, 0.5), "iris": (1000, 50, 2.0)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["breast_cancer", "iris"])
+def test_sgd_with_cosine_schedule_reaches_the_optimal_loss(name: str) -> None:
+    X, y = _data(name)
+    _, best, obj = _reference(name)
+    epochs, batch, eta0 = SGD_SETTINGS[name]
+    model = LogisticRegression(
+        optimizer="sgd",
+        alpha=ALPHA,
+        batch_size=batch,
+        max_epochs=epochs,
+        tol=None,
+        learning_rate="cosine",
+        eta0=eta0,
+        random_state=0,
+    ).fit(X, y)
+    gap = obj.loss(obj.pack(model.coef_, model.intercept_)) - best
+    assert -1e-12 < gap < 1e-6
+
+
+def test_sample_weights_match_sklearn_with_c_from_the_weight_sum() -> None:
+    X, y = _data("breast_cancer")
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    ref = SkLogistic(C=1 / (ALPHA * sw.sum()), tol=1e-12, max_iter=10_000)
+    ref.fit(X, y, sample_weight=sw)
+    model = LogisticRegression(optimizer="newton", alpha=ALPHA, tol=1e-12).fit(X, y, sw)
+    np.testing.assert_allclose(
+        model.coef_, ref.coef_, rtol=1e-4, atol=1e-4 * np.abs(ref.coef_).max()
+    )
+
+
+def test_any_label_type_and_probabilities_from_logits() -> None:
+    X, y = _data("iris")
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = LogisticRegression(alpha=ALPHA).fit(X, labels)
+    assert list(model.classes_) == ["setosa", "versicolor", "virginica"]
+    z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.decision_function(X), z, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.predict_proba(X), softmax(z, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(model.predict_log_proba(X), log_softmax(z, axis=1), rtol=1e-12)
+    assert set(model.predict(X)) <= set(labels)
+    assert np.mean(model.predict(X) == labels) > 0.9
+
+
+def test_log_proba_survives_probabilities_that_round_to_one() -> None:
+    """With z = +-60, sigma(z) rounds to 1.0; log(1 - p) would be -inf, log_expit is exact."""
+    model = LogisticRegression().fit([[-1.0], [1.0], [-2.0], [2.0]], [False, True, False, True])
+    model.coef_ = np.array([[60.0]])
+    model.intercept_ = np.array([0.0])
+    X = np.array([[1.0], [-1.0]])
+    log_p = model.predict_log_proba(X)
+    z = np.array([60.0, -60.0])
+    np.testing.assert_allclose(log_p, np.c_[log_expit(-z), log_expit(z)], rtol=1e-14)
+    assert np.isfinite(log_p).all()
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], expit(z), rtol=1e-15)
+    assert list(model.predict(X)) == [True, False]
+
+
+def test_multinomial_intercepts_are_canonical_sum_zero() -> None:
+    X, y = _data("iris")
+    for optimizer in ("lbfgs", "newton"):
+        model = LogisticRegression(optimizer=optimizer, alpha=ALPHA, tol=1e-10).fit(X, y)
+        assert abs(model.intercept_.sum()) < 1e-12
+
+
+def test_float32_input_keeps_float32_coefficients() -> None:
+    X, y = _data("breast_cancer")
+    model = LogisticRegression(alpha=ALPHA, tol=1e-6).fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32 and model.intercept_.dtype == np.float32
+    assert model.predict_proba(X.astype(np.float32)).dtype == np.float32
+    ref, _, _ = _reference("breast_cancer")
+    # float32 data: the optimum is resolved to about float32 precision
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=2e-4 * np.abs(ref.coef_).max())
+
+
+def test_single_class_and_unknown_labels_are_refused() -> None:
+    with pytest.raises(ValueError, match="only one class"):
+        LogisticRegression().fit([[0.0], [1.0]], ["a", "a"])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        LogisticRegression().fit([[0.0], [1.0]], [0.5, 1.5])
+    model = LogisticRegression(optimizer="sgd")
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit([[0.0], [1.0]], [0, 1])
+    model.partial_fit([[0.0], [1.0]], [0, 1], classes=[0, 1])
+    with pytest.raises(ValueError, match=r"labels \[2\] not in classes_"):
+        model.partial_fit([[0.0], [1.0]], [0, 2])
+
+
+def test_partial_fit_continues_the_optimizer_state() -> None:
+    """n full-batch adam partial_fit calls = one fit of n epochs, to the last bit."""
+    X, y = _data("iris")
+    params = {"optimizer": "adam", "learning_rate": 0.05, "alpha": ALPHA}
+    fitted = LogisticRegression(max_epochs=7, tol=None, **params).fit(X, y)
+    online = LogisticRegression(**params)
+    for _ in range(7):
+        online.partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_array_equal(online.coef_, fitted.coef_)
+    assert online.n_iter_ == 7 and online.history_.loss == fitted.history_.loss
+    assert not hasattr(LogisticRegression(), "partial_fit")  # lbfgs: no partial_fit
+
+
+def test_validation_fraction_records_val_loss_and_stops_early() -> None:
+    X, y = _data("breast_cancer")
+    model = LogisticRegression(
+        optimizer="gd", learning_rate=0.5, validation_fraction=0.2, random_state=0, tol=1e-5
+    ).fit(X, y)
+    assert len(model.history_.val_loss) == len(model.history_.loss) == model.n_iter_ < 1000
+    assert min(model.history_.val_loss) < model.history_.val_loss[0]
+
+
+def test_divergent_learning_rate_raises_with_a_hint() -> None:
+    X, y = _data("breast_cancer")
+    model = LogisticRegression(optimizer="gd", learning_rate=1e7, tol=None, max_epochs=20)
+    with pytest.raises(DivergenceError, match="use a smaller learning_rate"):
+        model.fit(X, y)
+    assert np.isfinite(model.coef_).all()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_features_are_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="Input X contains"):
+        LogisticRegression().fit([[0.0], [bad]], [0, 1])
