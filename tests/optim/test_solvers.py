@@ -322,3 +322,20 @@ def test_objective_without_the_needed_methods_is_a_type_error():
 
 def test_solvers_table():
     assert SOLVERS == {"lbfgs": lbfgs, "newton": newton}
+
+
+@pytest.mark.parametrize("scale", [1e-5, 1e-3, 1.0, 1e3])
+def test_newton_is_scale_free_on_least_squares(scale: float) -> None:
+    # The gradient at theta0 is below tol when the targets are tiny; Newton must still
+    # take its (exact) step rather than report convergence at zero.
+    from sigmoid_neuron.objective import HalfSquaredError, make_objective
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 3))
+    y = (X @ np.array([1.0, 2.0, 3.0]) + 0.1 * rng.normal(size=200)) * scale
+    obj = make_objective(X, y, HalfSquaredError())
+    result = newton(obj, np.zeros(obj.n_params), tol=1e-4)
+    X1 = np.hstack([X, np.ones((200, 1))])
+    expected = np.linalg.lstsq(X1, y, rcond=None)[0]
+    np.testing.assert_allclose(result.theta, expected, rtol=1e-8, atol=1e-12 * scale)
+    assert result.converged and result.n_iter >= 1

@@ -316,7 +316,8 @@ def newton(
 ) -> SolverResult:
     """Newton's method with Levenberg damping and an Armijo backtracking line search.
 
-    Each iteration: (J, g, H) at theta; stop if max_j |g_j| <= tol; solve
+    Each iteration: (J, g, H) at theta; stop if max_j |g_j| <= tol (after at least one
+    step, unless g = 0 exactly: the absolute test is not scale-free at theta0); solve
     (H + mu I) d = -g by Cholesky with mu = 1e-10 max diag(H), raised tenfold while H + mu I
     is not positive definite (Levenberg damping for a non-convex loss); halve t from 1 until
     J(theta + t d) <= J(theta) + 1e-4 t g.d (Armijo); theta <- theta + t d.
@@ -344,7 +345,9 @@ def newton(
             where = "at theta0" if it == 0 else f"at iteration {it}"
             return _nonfinite_result(theta, it, history, n_evals, where, f)
         gmax = _grad_max(g)
-        if gmax <= tol:
+        # At theta0 the gradient test alone is not scale-free: tiny targets or features
+        # make |g| small everywhere. Newton is affine-invariant, so take one step first.
+        if gmax <= tol and (it > 0 or gmax == 0.0):
             return SolverResult(
                 theta,
                 it,
