@@ -18,25 +18,28 @@ def register(subparsers: Any) -> None:
             "Score MODEL on DATA. logistic: accuracy and log loss; linear: mean squared "
             "error and R^2; neuron: log loss (cross-entropy of the targets in [0, 1]) and "
             "mean squared error. Log losses are computed from the logits, never from "
-            "rounded probabilities."
+            "rounded probabilities. A multi-output regression is scored on all its targets, "
+            "MSE and R^2 averaged over them (scikit-learn's multioutput='uniform_average')."
         ),
     )
     parser.add_argument("model", metavar="MODEL.json", help="model file from `train`")
     parser.add_argument("data", metavar="DATA", help="table with the features and the target")
     parser.add_argument(
-        "--target", metavar="COL", help="target column (default: the one the model was trained on)"
+        "--target",
+        metavar="COL",
+        help=(
+            "target column (default: the one the model was trained on); for a multi-output "
+            "regression, its target columns in order, comma-separated: A,B"
+        ),
     )
     parser.set_defaults(run=run)
 
 
 def logits(model: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
     """The raw prediction z = W x + b (after the model's scaler): ``(n,)`` or ``(n, K)``."""
-    from sigmoid_neuron.cli.commands.train import final_estimator
+    from sigmoid_neuron.cli.commands.predict import final_input
 
-    estimator = final_estimator(model)
-    Xt: Any = X
-    for _, step in (getattr(model, "steps", None) or [])[:-1]:
-        Xt = step.transform(Xt)
+    estimator, Xt = final_input(model, X)
     if hasattr(estimator, "predict_logit"):
         z = np.asarray(estimator.predict_logit(Xt), dtype=np.float64)
     elif hasattr(estimator, "decision_function"):
@@ -56,6 +59,7 @@ def metrics(model: Any, kind: str, X: NDArray[np.floating], y: NDArray[Any]) -> 
     linear: MSE = (1/n) sum_i (y_hat_i - y_i)^2, R^2 = 1 - SS_res / SS_tot;
     neuron: log loss = (1/n) sum_i [log(1 + e^{z_i}) - y_i z_i], MSE as above.
     """
+    from sigmoid_neuron.cli.commands.predict import apply_model
     from sigmoid_neuron.functional import binary_cross_entropy_with_logits, log_softmax
 
     if kind == "logistic":
@@ -73,39 +77,118 @@ def metrics(model: Any, kind: str, X: NDArray[np.floating], y: NDArray[Any]) -> 
         else:
             log_p = np.asarray(log_softmax(z, axis=1))
             log_loss = float(-np.mean(log_p[np.arange(len(index)), index]))
-        accuracy = float(np.mean(np.asarray(model.predict(X)) == np.asarray(y)))
+        accuracy = float(np.mean(np.asarray(apply_model(model, "predict", X)) == np.asarray(y)))
         return {"accuracy": accuracy, "log loss": log_loss}
     y = np.asarray(y, dtype=np.float64)
-    prediction = np.asarray(model.predict(X), dtype=np.float64)
+    prediction = np.asarray(apply_model(model, "predict", X), dtype=np.float64)
+    if prediction.shape != y.shape:
+        raise ValueError(
+            f"the model predicts {_outputs(prediction)} per row but --target holds "
+            f"{_outputs(y)}; pass as many target columns as the model predicts"
+        )
     mse = float(np.mean((prediction - y) ** 2))
     if kind == "linear":
-        total = float(np.sum((y - y.mean()) ** 2))
-        r2 = 1.0 - float(np.sum((prediction - y) ** 2)) / total if total > 0 else float("nan")
+        # per target column, then the plain mean (multioutput="uniform_average")
+        Y, P = y.reshape(len(y), -1), prediction.reshape(len(y), -1)
+        total = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
+        residual = np.sum((P - Y) ** 2, axis=0)
+        safe = np.where(total > 0, total, 1.0)
+        r2 = float(np.mean(np.where(total > 0, 1.0 - residual / safe, np.nan)))
         return {"MSE": mse, "R^2": r2}
     if np.any((y < 0) | (y > 1)):
         row = int(np.flatnonzero((y < 0) | (y > 1))[0]) + 1
         raise ValueError(
-            f"--target: row {row} holds {y[row - 1]!r}; a sigmoid neuron's targets must lie "
-            f"in [0, 1]"
+            f"--target: row {row} holds {float(y[row - 1]):g}; a sigmoid neuron's targets "
+            f"must lie in [0, 1]"
         )
     log_loss = float(binary_cross_entropy_with_logits(y, logits(model, X)))
     return {"log loss": log_loss, "MSE": mse}
 
 
+def _outputs(a: NDArray[Any]) -> str:
+    k = 1 if a.ndim == 1 else a.shape[1]
+    return "1 value" if k == 1 else f"{k} values"
+
+
+def read_targets(
+    path: str, targets: list[str], features: list[str]
+) -> tuple[NDArray[np.floating], NDArray[np.float64]]:
+    """``(X, Y)`` of a multi-output regression: the features and the ``(n, k)`` targets."""
+    from sigmoid_neuron.io.tables import feature_matrix, numeric_column, read_table
+
+    df = read_table(path)
+    source = f"DATA {path!r}"
+    missing = [t for t in targets if t not in df.columns]
+    if missing:
+        shown = ", ".join(repr(str(c)) for c in list(df.columns)[:12])
+        more = f", ... ({len(df.columns)} in all)" if len(df.columns) > 12 else ""
+        raise ValueError(
+            f"--target: column(s) {', '.join(map(repr, missing))} not in {source}; "
+            f"its columns are {shown}{more}"
+        )
+    overlap = [t for t in targets if t in features]
+    if overlap:
+        raise ValueError(
+            f"--target names the model's feature column(s) {', '.join(map(repr, overlap))}; "
+            f"pass the target columns"
+        )
+    X = feature_matrix(df, features, source)
+    Y = np.column_stack([numeric_column(df, t, source) for t in targets])
+    return X, Y
+
+
+def _multi_output_targets(args: argparse.Namespace, metadata: dict[str, Any], k: int) -> list[str]:
+    """The ``k`` target columns of a multi-output regression: --target A,B or the metadata."""
+    from sigmoid_neuron.cli.commands.predict import recorded_targets
+    from sigmoid_neuron.io.tables import parse_columns
+
+    if args.target:
+        targets = parse_columns(args.target, "--target") or []
+        source = "--target"
+    else:
+        recorded = recorded_targets(metadata)
+        if recorded is None:
+            raise ValueError(
+                f"MODEL {args.model!r} predicts {k} targets but does not record their columns; "
+                f"pass --target with {k} comma-separated columns"
+            )
+        targets, source = recorded, f"MODEL {args.model!r} records target(s)"
+    if len(targets) != k:
+        raise ValueError(
+            f"{source} {', '.join(map(repr, targets))}: {len(targets)} column(s), but the model "
+            f"predicts {k} targets; pass --target with {k} comma-separated columns"
+        )
+    return targets
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the scores; 0 on success."""
-    from sigmoid_neuron.cli.commands.predict import load_model_file, model_features, model_kind
+    from sigmoid_neuron.cli.commands.predict import (
+        load_model_file,
+        model_features,
+        model_kind,
+        n_outputs,
+        recorded_targets,
+    )
     from sigmoid_neuron.io.tables import read_xy
 
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
-    target = args.target or metadata.get("target")
-    if not isinstance(target, str):
-        raise ValueError(f"MODEL {args.model!r} does not record its target; pass --target COL")
     kind = model_kind(model, metadata)
-    X, y, _ = read_xy(args.data, target, features, numeric_target=kind != "logistic")
+    k = n_outputs(model, kind)
+    if k is not None:
+        targets = _multi_output_targets(args, metadata, k)
+        X, y = read_targets(args.data, targets, features)
+        described = f"targets {', '.join(map(repr, targets))} (scores averaged over them)"
+    else:
+        recorded = recorded_targets(metadata)
+        target = args.target or (recorded[0] if recorded and len(recorded) == 1 else None)
+        if target is None:
+            raise ValueError(f"MODEL {args.model!r} does not record its target; pass --target COL")
+        X, y, _ = read_xy(args.data, target, features, numeric_target=kind != "logistic")
+        described = f"target {target!r}"
     scores = metrics(model, kind, X, y)
-    print(f"{kind} model {args.model} on {len(y)} rows of {args.data}, target {target!r}")
+    print(f"{kind} model {args.model} on {len(y)} rows of {args.data}, {described}")
     width = max(len(name) for name in scores)
     for name, value in scores.items():
         print(f"{name:<{width}}  {value:.6g}")

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def register(subparsers: Any) -> None:
     """Add the ``predict`` subcommand."""
@@ -16,7 +18,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Read the model's feature columns from DATA and write one row of predictions "
             "per data row: 'prediction' (the class, the value, or the neuron's probability) "
-            "and, for a classifier, 'probability_<class>' for each class."
+            "and, for a classifier, 'probability_<class>' for each class; a multi-output "
+            "regression writes 'prediction_<target>' for each target."
         ),
     )
     parser.add_argument("model", metavar="MODEL.json", help="model file from `train`")
@@ -41,12 +44,16 @@ def load_model_file(path: str) -> tuple[Any, dict[str, Any]]:
 
 
 def model_features(model: Any, metadata: dict[str, Any], path: str) -> list[str]:
-    """The feature columns the model was trained on (from the model file's metadata)."""
+    """The feature columns the model was trained on.
+
+    The names the model itself recorded (``feature_names_in_``, set when it was fitted on
+    a DataFrame) win; otherwise the ``features`` of the model file's metadata.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
     features = metadata.get("features")
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-        names = getattr(model, "feature_names_in_", None)
-        if names is not None:
-            return [str(n) for n in names]
         raise ValueError(
             f"MODEL {path!r} does not record its feature columns; train it with "
             f"`sigmoid-neuron train`, or save it with metadata={{'features': [...]}}"
@@ -54,25 +61,99 @@ def model_features(model: Any, metadata: dict[str, Any], path: str) -> list[str]
     return list(features)
 
 
+#: Estimator class -> model kind.
+KINDS: dict[str, str] = {
+    "SigmoidNeuron": "neuron",
+    "LogisticRegression": "logistic",
+    "LinearRegression": "linear",
+}
+
+
 def model_kind(model: Any, metadata: dict[str, Any]) -> str:
-    """``"neuron"``, ``"logistic"`` or ``"linear"``, from the metadata or the estimator type."""
-    kind = metadata.get("model")
-    if kind in ("neuron", "logistic", "linear"):
-        return str(kind)
+    """``"neuron"``, ``"logistic"`` or ``"linear"``, from the saved estimator's class.
+
+    The class (the last step of a Pipeline) decides; ``metadata["model"]`` is only a
+    fallback for a class this table does not know, never an override.
+    """
     from sigmoid_neuron.cli.commands.train import final_estimator
 
-    name = type(final_estimator(model)).__name__
-    return {"SigmoidNeuron": "neuron", "LogisticRegression": "logistic"}.get(name, "linear")
+    kind = KINDS.get(type(final_estimator(model)).__name__)
+    if kind is not None:
+        return kind
+    recorded = metadata.get("model")
+    return str(recorded) if recorded in KINDS.values() else "linear"
 
 
-def prediction_table(model: Any, kind: str, X: Any) -> Any:
-    """A DataFrame of predictions: ``prediction`` (+ ``probability_<class>`` for classifiers)."""
-    import numpy as np
+def n_outputs(model: Any, kind: str) -> int | None:
+    """Columns a multi-output regression predicts; None when it predicts one value per row."""
+    from sigmoid_neuron.cli.commands.train import final_estimator
+
+    if kind != "linear":
+        return None
+    coef = getattr(final_estimator(model), "coef_", None)
+    return int(np.shape(coef)[0]) if coef is not None and np.ndim(coef) == 2 else None
+
+
+def recorded_targets(metadata: dict[str, Any]) -> list[str] | None:
+    """The target column(s) in the metadata (``target``: a name or a list of names)."""
+    target = metadata.get("target")
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, list) and target and all(isinstance(t, str) for t in target):
+        return list(target)
+    return None
+
+
+def _as_fitted(step: Any, X: Any) -> Any:
+    """``X`` in the form ``step`` was fitted on: a DataFrame with its column names when it
+    was fitted on one (so scikit-learn does not warn about missing feature names)."""
+    names = getattr(step, "feature_names_in_", None)
+    if names is None or np.ndim(X) != 2 or np.shape(X)[1] != len(names):
+        return X
     import pandas as pd
 
-    columns: dict[str, Any] = {"prediction": model.predict(X)}
+    return pd.DataFrame(np.asarray(X), columns=[str(n) for n in names], copy=False)
+
+
+def final_input(model: Any, X: Any) -> tuple[Any, Any]:
+    """``(estimator, Xt)``: the final estimator and ``X`` passed through the steps before it,
+    each step given its input in the form it was fitted on."""
+    steps = getattr(model, "steps", None)
+    if not steps:
+        return model, _as_fitted(model, X)
+    Xt = X
+    for _, step in steps[:-1]:
+        Xt = step.transform(_as_fitted(step, Xt))
+    estimator = steps[-1][1]
+    return estimator, _as_fitted(estimator, Xt)
+
+
+def apply_model(model: Any, method: str, X: Any) -> Any:
+    """``model.<method>(X)`` (e.g. ``predict``), through a Pipeline's steps, without
+    scikit-learn's feature-name warnings."""
+    estimator, Xt = final_input(model, X)
+    return getattr(estimator, method)(Xt)
+
+
+def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | None = None) -> Any:
+    """A DataFrame of predictions: ``prediction`` (+ ``probability_<class>`` for classifiers).
+
+    A multi-output regression gets one column per target, ``prediction_<target>`` with the
+    target names in the metadata, else ``prediction_0``, ``prediction_1``, ...
+    """
+    import pandas as pd
+
+    prediction = np.asarray(apply_model(model, "predict", X))
+    if prediction.ndim == 2:
+        k = prediction.shape[1]
+        targets = recorded_targets(metadata or {})
+        names = targets if targets is not None and len(targets) == k else list(map(str, range(k)))
+        return pd.DataFrame(
+            {f"prediction_{name}": prediction[:, j] for j, name in enumerate(names)}
+        )
+    columns: dict[str, Any] = {"prediction": prediction}
     if kind == "logistic":
-        proba = np.asarray(model.predict_proba(X))
+        proba = np.asarray(apply_model(model, "predict_proba", X))
         for k, cls in enumerate(model.classes_):
             columns[f"probability_{cls}"] = proba[:, k]
     return pd.DataFrame(columns)
@@ -89,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
     X, _ = read_features(args.data, features)
-    table = prediction_table(model, model_kind(model, metadata), X)
+    table = prediction_table(model, model_kind(model, metadata), X, metadata)
     if args.out is None:
         try:
             table.to_csv(sys.stdout, index=False, lineterminator="\n")
