@@ -5,6 +5,10 @@ Run from the repository root::
     python -m benchmarks.bench_dask                 # 2e6 x 50 float64, 20 blocks
     python -m benchmarks.bench_dask --rows 200000   # quicker
 
+It also times ``LogisticRegression.fit`` on the same data in memory and on Dask (the
+estimator's whole ``fit``: validation, labels, persist, check pass and its own L-BFGS),
+and one epoch of mini-batch ``sgd`` in memory and streamed from the Dask blocks.
+
 A real ``distributed.LocalCluster`` (2 worker processes, 1 thread each) generates the
 data lazily with ``dask.array.random`` and persists it; the in-memory fit gets the same
 numbers as one NumPy array. Both of our fits minimise the same objective,
@@ -91,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-iter", type=int, default=200)
     parser.add_argument("--gtol", type=float, default=1e-6)
     parser.add_argument("--no-dask-ml", action="store_true", help="skip the dask-ml fit")
+    parser.add_argument(
+        "--no-estimator",
+        action="store_true",
+        help="skip the LogisticRegression.fit and streamed-sgd timings",
+    )
     args = parser.parse_args(argv)
     n, d, alpha = args.rows, args.features, args.alpha
     loss = BinaryCrossEntropy()
@@ -188,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
         extra = f"setup (persist + check pass) {t_setup:.2f} s"
+        if not args.no_estimator:
+            extra += "\n" + _estimator_rows(rows, counter, X, y, Xn, yn, ref, res0.x, args)
 
         # dask-ml
         note = ""
@@ -241,6 +252,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _estimator_rows(
+    rows: list[dict[str, Any]],
+    counter: _Counter,
+    X: Any,
+    y: Any,
+    Xn: np.ndarray,
+    yn: np.ndarray,
+    ref: Any,
+    theta0: np.ndarray,
+    args: argparse.Namespace,
+) -> str:
+    """The estimator on the same data: ``LogisticRegression.fit`` in memory and on Dask
+    (validation, labels pass, persist of the already persisted arrays, check pass, and
+    the library's own L-BFGS), and one epoch of streamed mini-batch ``sgd``."""
+    from sigmoid_neuron.estimators import LogisticRegression
+
+    n_blocks = X.numblocks[0]
+    params = {"alpha": args.alpha, "tol": args.gtol, "max_epochs": args.max_iter}
+    for name, data in (("NumPy", (Xn, yn)), ("Dask", (X, y))):
+        before = counter.snapshot()
+        t0 = time.perf_counter()
+        model = LogisticRegression(optimizer="lbfgs", **params).fit(*data)
+        seconds = time.perf_counter() - t0
+        graphs, tasks, reads = (a - b for a, b in zip(counter.snapshot(), before, strict=True))
+        theta = np.r_[np.ravel(model.coef_), model.intercept_]
+        rows.append(
+            {
+                "fit": f"LogisticRegression {name}",
+                "seconds": seconds,
+                "iters": model.n_iter_,
+                "evals": None,
+                "passes": None if name == "NumPy" else reads / n_blocks,
+                "tasks": None if name == "NumPy" else tasks / max(graphs, 1),
+                "J": ref.loss(theta),
+                "diff": _rel(theta, theta0),
+            }
+        )
+    timings = []
+    sgd = {"optimizer": "sgd", "batch_size": 1000, "max_epochs": 1, "tol": None}
+    for data in ((Xn, yn), (X, y)):
+        t0 = time.perf_counter()
+        LogisticRegression(**sgd, random_state=0).fit(*data)
+        timings.append(time.perf_counter() - t0)
+    return (
+        f"sgd, one epoch of batches of 1000 rows ({len(yn) // 1000} updates): in memory "
+        f"{timings[0]:.2f} s, streamed from {n_blocks} Dask blocks {timings[1]:.2f} s "
+        "(both include fit's validation and setup)"
+    )
+
+
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
 
@@ -255,11 +316,17 @@ def _print_table(rows: list[dict[str, Any]], t_mem: float) -> None:
     print("-" * len(header))
     for r in rows:
         iters = "-" if r["iters"] is None else str(r["iters"])
-        per_iter = "-" if r["iters"] is None else f"{r['passes'] / max(r['iters'], 1):.2f}"
+        evals = "-" if r["evals"] is None else str(r["evals"])
+        passes = "-" if r["passes"] is None else f"{r['passes']:.0f}"
+        per_iter = (
+            "-"
+            if r["iters"] is None or r["passes"] is None
+            else f"{r['passes'] / max(r['iters'], 1):.2f}"
+        )
         tasks = "-" if r["tasks"] is None else f"{r['tasks']:.1f}"
         print(
             f"{r['fit']:<26} {r['seconds']:>8.2f} {r['seconds'] / t_mem:>6.2f} {iters:>6} "
-            f"{r['evals']:>6} {r['passes']:>7.0f} {per_iter:>11} {tasks:>10} "
+            f"{evals:>6} {passes:>7} {per_iter:>11} {tasks:>10} "
             f"{r['J']:>17.12f} {r['diff']:>13.2e}"
         )
 

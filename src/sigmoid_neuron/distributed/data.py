@@ -84,6 +84,25 @@ def as_dask_array(obj: Any, name: str) -> da.Array:
     )
 
 
+def known_row_chunks(*arrays: da.Array) -> list[da.Array]:
+    """The arrays with unknown row chunk sizes (DataFrames, masks, files) filled in.
+
+    One compute of the block lengths, with the active scheduler (cheap on persisted
+    arrays); arrays whose row chunks are known come back unchanged.
+    """
+    unknown = [i for i, a in enumerate(arrays) if any(np.isnan(c) for c in a.chunks[0])]
+    out = list(arrays)
+    if not unknown:
+        return out
+    blocks = [np.asarray(arrays[i].to_delayed()).reshape(-1) for i in unknown]
+    (lengths,) = dask.compute([[dask.delayed(len)(b) for b in bs] for bs in blocks])
+    for i, n in zip(unknown, lengths, strict=True):
+        a = arrays[i]
+        chunks = (tuple(int(v) for v in n), *a.chunks[1:])
+        out[i] = da.Array(a.dask, a.name, chunks, dtype=a.dtype)
+    return out
+
+
 def _block_check(X: Array, y: Array, sample_weight: Array | None) -> Array:
     """``[#non-finite X, #non-finite y, #bad weights, sum of weights]`` of one block."""
     out = np.zeros(4)
@@ -292,16 +311,35 @@ class DaskData:
         result: Sums = self._one_pass(_block_sums_task, SUMS_KEY, params, order)
         return result
 
-    def iter_blocks(self, shuffle: bool = False, seed: int | None = None) -> Iterator[ArrayData]:
+    @property
+    def block_rows(self) -> tuple[int, ...]:
+        """Rows of each block, ``(n_1, .., n_m)`` with ``sum_j n_j = n_samples``."""
+        return tuple(int(c) for c in self.X.chunks[0])
+
+    def iter_blocks(
+        self,
+        shuffle: bool = False,
+        seed: int | None = None,
+        order: Any = None,
+    ) -> Iterator[ArrayData]:
         """Stream the blocks one at a time as in-memory :class:`ArrayData` (for mini-batch sgd).
 
-        ``shuffle=True`` visits the blocks in a random order drawn from ``seed``. The next
-        block is fetched while the current one is used. ``n_passes`` grows by one when
-        the iteration reaches the end.
+        ``order`` (a permutation of ``0 .. n_blocks - 1``) sets the order of the blocks;
+        without it, ``shuffle=True`` visits them in a random order drawn from ``seed``,
+        else in order. The next block is fetched while the current one is used.
+        ``n_passes`` grows by one when the iteration reaches the end.
         """
-        order = np.arange(self.n_blocks)
-        if shuffle:
-            np.random.default_rng(seed).shuffle(order)
+        if order is None:
+            order = np.arange(self.n_blocks)
+            if shuffle:
+                np.random.default_rng(seed).shuffle(order)
+        else:
+            order = np.asarray(order, dtype=np.int64)
+            if sorted(order.tolist()) != list(range(self.n_blocks)):
+                raise ValueError(
+                    f"order must be a permutation of the {self.n_blocks} block indices, "
+                    f"got {order.tolist()}"
+                )
         arrays = [self.X, self.y] + ([] if self.sample_weight is None else [self.sample_weight])
         for blocks in iter_blocks(*arrays, order=order.tolist(), client=self._client):
             sw = blocks[2] if len(blocks) > 2 else None

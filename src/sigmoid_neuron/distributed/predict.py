@@ -14,6 +14,9 @@ from sigmoid_neuron.distributed.data import as_dask_array
 
 Array = NDArray[Any]
 
+#: Key prefix of the prediction tasks (one per row block).
+PREDICT_KEY = "sigmoid-neuron-predict"
+
 
 def predict_blocks(
     X: Any,
@@ -31,7 +34,8 @@ def predict_blocks(
     (default: ``X``'s float dtype) is the dtype ``fn`` returns. Nothing is computed.
 
     Example: ``predict_blocks(X, lambda B, W, b: B @ W.T + b, W, b, n_outputs=K)``
-    gives the raw predictions ``z = X W^T + b``.
+    gives the raw predictions ``z = X W^T + b``. The block tasks are keyed
+    ``(sigmoid-neuron-predict-<token>, j, ...)`` (:data:`PREDICT_KEY`).
     """
     X = as_dask_array(X, "X")
     if X.ndim != 2:
@@ -52,11 +56,17 @@ def predict_blocks(
         call = fn
     if n_outputs is None:
         return X.map_blocks(
-            call, *args, drop_axis=1, dtype=out_dtype, meta=np.empty((0,), out_dtype)
+            call,
+            *args,
+            drop_axis=1,
+            dtype=out_dtype,
+            meta=np.empty((0,), out_dtype),
+            token=PREDICT_KEY,
         )
     return X.map_blocks(
         call,
         *args,
+        token=PREDICT_KEY,
         chunks=(X.chunks[0], (int(n_outputs),)),
         dtype=out_dtype,
         meta=np.empty((0, 0), out_dtype),

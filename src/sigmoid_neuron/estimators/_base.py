@@ -1,21 +1,25 @@
 """What the three estimators share: parameters, input validation, the call into training.
 
 An estimator is thin: it validates the input (in one place, :meth:`_LinearModel.
-_validate_fit_data`, which also lets Dask arrays through to the Dask backend without
-converting them), encodes the targets (subclass hook), builds the objective
+_validate_fit_data`; Dask collections go to :mod:`sigmoid_neuron.estimators._dask`, which
+persists them once and never converts them to NumPy), encodes the targets (subclass
+hook), builds the objective
 
     J(W, b) = sum_i s_i l(y_i, W x_i + b) / sum_i s_i + (alpha / 2) ||W||_F^2
 
 with :func:`sigmoid_neuron.objective.make_objective`, and runs
-:func:`sigmoid_neuron.training.train`. The penalty never touches the intercept. Compared
-with scikit-learn's ``C`` (objective ``C sum_i s_i l_i + ||W||^2 / 2``) this is the same
-minimiser for ``C = 1 / (alpha sum_i s_i)``, i.e. ``C = 1 / (alpha n)`` without weights.
+:func:`sigmoid_neuron.training.train` (or, for mini-batches over Dask blocks,
+:func:`sigmoid_neuron.training.streaming.train_streaming`). The penalty never touches
+the intercept. Compared with scikit-learn's ``C`` (objective ``C sum_i s_i l_i +
+||W||^2 / 2``) this is the same minimiser for ``C = 1 / (alpha sum_i s_i)``, i.e.
+``C = 1 / (alpha n)`` without weights.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -37,6 +41,7 @@ from sigmoid_neuron.training import (
     resolve_learning_rate,
     train,
 )
+from sigmoid_neuron.training.streaming import is_streamable, steps_per_epoch, train_streaming
 
 Array = NDArray[Any]
 
@@ -117,6 +122,7 @@ def document(cls: type, attributes: str) -> None:
 
 
 def _is_dask(obj: object) -> bool:
+    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask."""
     return type(obj).__module__.split(".")[0] == "dask"
 
 
@@ -208,53 +214,40 @@ class _LinearModel(BaseEstimator):
 
     # ------------------------------------------------------------ validation
 
-    def _validate_fit_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
-        """The one place fit-time input is validated (NumPy via scikit-learn; Dask as is).
+    def _validate_fit_data(
+        self, X: Any, y: Any, sample_weight: Any = None, *, reset: bool
+    ) -> tuple[Any, Any, Any]:
+        """The one place fit-time input is validated: ``(X, y, sample_weight)``.
 
-        NumPy-like input: 2-D, finite, float64 or float32 (float32 is kept), y one value
-        per row. Dask arrays are checked lazily (shape, dtype, one pass for finiteness)
-        and handed to the Dask backend unconverted.
+        NumPy-like input (via scikit-learn): 2-D, finite, float64 or float32 (float32 is
+        kept), y one value per row, weights finite and >= 0. Dask input (X a Dask array
+        or DataFrame): shapes, dtypes and feature names are checked without computing,
+        X, y and the weights are persisted together once and stay Dask arrays; the
+        objective's construction checks finiteness and weights in one pass.
         """
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
+        params = self._y_validation_params()
         if _is_dask(X):
-            return self._validate_dask(X, y, reset=reset)
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            **self._y_validation_params(),
-        )
+            from sigmoid_neuron.estimators._dask import fit_inputs
 
-    def _validate_dask(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
-        import dask.array as da
-
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D")
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(np.float64)
-        y = y if _is_dask(y) else da.from_array(np.asarray(y), chunks=X.chunks[0])
-        if y.ndim == 2 and y.shape[1] == 1 and not self._y_validation_params()["multi_output"]:
-            y = y[:, 0]
-        if reset:
-            self.n_features_in_ = int(X.shape[1])
-        elif X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input"
+            return fit_inputs(
+                self,
+                X,
+                y,
+                sample_weight,
+                reset=reset,
+                numeric_y=params["y_numeric"],
+                multi_output=params["multi_output"],
             )
-        if not bool(da.isfinite(X).all().compute()):
-            raise ValueError("Input X contains NaN or infinity; clean or impute the data")
-        return X, y
-
-    def _check_weights(self, sample_weight: Any, X: Any) -> Any:
-        if sample_weight is None or _is_dask(X):
-            return sample_weight
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32], **params)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        return X, y, sample_weight
 
     def _check_callbacks(self) -> list[Any]:
         callbacks = list(self.callbacks or [])
@@ -268,11 +261,17 @@ class _LinearModel(BaseEstimator):
 
     # ------------------------------------------------------------ fitting
 
-    def _config(self, n_train: int, *, partial: bool) -> TrainConfig:
+    def _config(
+        self, n_train: int, *, partial: bool, updates_per_epoch: int | None = None
+    ) -> TrainConfig:
+        """The run's configuration; ``updates_per_epoch`` (default ``ceil(n / batch)``)
+        sizes a schedule that needs the run's update budget (cosine)."""
         batch = TrainConfig(self.optimizer, batch_size=self.batch_size).effective_batch_size(
             max(n_train, 1)
         )
         epochs = 1 if partial else self.max_epochs
+        if updates_per_epoch is None:
+            updates_per_epoch = max(1, math.ceil(n_train / batch))
         schedule = None
         if self.optimizer in UPDATE_RULES:
             schedule = resolve_learning_rate(
@@ -280,7 +279,7 @@ class _LinearModel(BaseEstimator):
                 self.optimizer,
                 eta0=self.eta0,
                 schedule_params=self.schedule_params,
-                total_steps=epochs * max(1, math.ceil(n_train / batch)),
+                total_steps=epochs * updates_per_epoch,
             )
         return TrainConfig(
             optimizer=self.optimizer,
@@ -301,11 +300,6 @@ class _LinearModel(BaseEstimator):
         n = X.shape[0]
         assert self.validation_fraction is not None
         n_val = math.ceil(self.validation_fraction * n)
-        if _is_dask(X):
-            raise ValueError(
-                "validation_fraction is not supported for Dask arrays; pass validation=None "
-                "(validation_fraction=None) or NumPy arrays"
-            )
         if n_val < 1 or n - n_val < 1:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves no rows for "
@@ -371,27 +365,56 @@ class _LinearModel(BaseEstimator):
         first = not partial or not hasattr(self, "_trainer_state")
         if first:
             self._validate_params()
-        X, y = self._validate_fit_data(X, y, reset=first)
+        X, y, sw = self._validate_fit_data(X, y, sample_weight, reset=first)
         loss, Y = self._prepare_targets(y, first=first, classes=classes)
-        sw = self._check_weights(sample_weight, X)
         state: TrainerState | None = None if first else self._trainer_state
         rng = _rng_from(self.random_state) if state is None else state.rng
         validation = None
-        if self.validation_fraction is not None and not partial:
-            X, Y, sw, X_val, Y_val, sw_val = self._split(X, Y, sw, rng)
-            validation = make_objective(X_val, Y_val, loss, sw_val, 0.0, self.fit_intercept)
-        objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
+        hold_out = self.validation_fraction is not None and not partial
+        if _is_dask(X):
+            objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
+            if hold_out:
+                from sigmoid_neuron.estimators._dask import split_data
+
+                assert self.validation_fraction is not None
+                full: Any = objective.data
+                data, held = split_data(full, self.validation_fraction, rng)
+                objective = LinearObjective(data, self.alpha, self.fit_intercept)
+                validation = LinearObjective(held, 0.0, self.fit_intercept)
+                del full
+            # the objective holds what training needs: drop our references to the
+            # persisted inputs so that the cluster can free any copy not in use
+            X = y = Y = sw = None
+        else:
+            if hold_out:
+                X, Y, sw, X_val, Y_val, sw_val = self._split(X, Y, sw, rng)
+                validation = make_objective(X_val, Y_val, loss, sw_val, 0.0, self.fit_intercept)
+            objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
         if state is None:
             reuse = self.warm_start or partial
             theta0 = self._initial_theta(objective, coef_init, intercept_init, reuse)
             state = TrainerState(params=theta0, optimizer=self.optimizer, rng=rng)
-        config = self._config(int(X.shape[0]), partial=partial)
+        data_term: Any = objective.data
+        n_train = int(data_term.n_samples)
+        streamed = (
+            is_streamable(data_term)
+            and self.optimizer in UPDATE_RULES
+            and (self.batch_size is not None or self.optimizer == "sgd")
+        )
+        steps = None
+        if streamed:
+            batch = TrainConfig(self.optimizer, batch_size=self.batch_size).effective_batch_size(
+                n_train
+            )
+            steps = 1 if batch >= n_train else steps_per_epoch(data_term.block_rows, batch)
+        config = self._config(n_train, partial=partial, updates_per_epoch=steps)
+        run = train_streaming if streamed else train
         try:
-            train(objective, state, config, validation=validation)
+            run(objective, state, config, validation=validation)
         except DivergenceError:
-            self._store(objective, state, X.dtype)  # the last good parameters stay in place
+            self._store(objective, state, data_term.dtype)  # the last good parameters stay
             raise
-        self._store(objective, state, X.dtype)
+        self._store(objective, state, data_term.dtype)
         if (
             not partial
             and self.tol is not None
@@ -416,6 +439,33 @@ class _LinearModel(BaseEstimator):
         self._trainer_state = state
 
     # ------------------------------------------------------------ prediction
+
+    def _output(
+        self,
+        X: Any,
+        post: Callable[..., Array],
+        *extra: Any,
+        n_outputs: int | None = None,
+        dtype: Any = None,
+    ) -> Any:
+        """``post(z, *extra)`` of the raw predictions ``z = X W^T + b`` ``(n, K)``.
+
+        On Dask input (array or DataFrame) a lazy Dask array, one task per row block,
+        nothing computed (``n_outputs``: columns of the output, None for 1-D; ``dtype``:
+        its dtype, default that of ``z``); otherwise a NumPy array.
+        """
+        if _is_dask(X):
+            from sigmoid_neuron.estimators._dask import predict_lazy
+
+            return predict_lazy(self, X, post, *extra, n_outputs=n_outputs, dtype=dtype)
+        return post(self._decision(X), *extra)
+
+    def _score_dask(self, X: Any, y: Any, sample_weight: Any, metric: Callable[..., Any]) -> float:
+        """``metric(y, predict(X), sample_weight)`` with the Dask parts computed in one go."""
+        from sigmoid_neuron.estimators._dask import score_inputs
+
+        pred, y, sample_weight = score_inputs(self, X, y, sample_weight)
+        return float(metric(y, pred, sample_weight=sample_weight))
 
     def _decision(self, X: Any) -> Array:
         """Raw predictions ``z = X W^T + b``, shape ``(n, K)``."""

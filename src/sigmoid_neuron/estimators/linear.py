@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import MultiOutputMixin, RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
-from sigmoid_neuron.estimators._base import _LinearModel, _uses_updates, document
+from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
 from sigmoid_neuron.objective import HalfSquaredError, PointwiseLoss
 
 Array = NDArray[Any]
@@ -116,9 +118,33 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, _LinearModel):
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X: ArrayLike) -> Array:
-        """y_hat = X w + b: (n_samples,) or (n_samples, n_targets) like the fitted y."""
-        z = self._decision(X)
-        return z if np.ndim(self.coef_) == 2 else z[:, 0]
+        """y_hat = X w + b: (n_samples,) or (n_samples, n_targets) like the fitted y.
+
+        Dask input (array or DataFrame) gives a lazy Dask array, one task per row block.
+        """
+        check_is_fitted(self)
+        if np.ndim(self.coef_) == 2:
+            return self._output(X, _identity, n_outputs=int(np.shape(self.coef_)[0]))
+        return self._output(X, _first_column)
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """R^2 = 1 - sum_i s_i (y_i - y_hat_i)^2 / sum_i s_i (y_i - y_bar)^2 (y_bar: weighted mean).
+
+        On Dask input the predictions, y and the weights are computed in one graph.
+        """
+        if _is_dask(X):
+            return self._score_dask(X, y, sample_weight, r2_score)
+        return float(super().score(X, y, sample_weight))
+
+
+def _identity(z: Array) -> Array:
+    """z itself: one column per target."""
+    return z
+
+
+def _first_column(z: Array) -> Array:
+    """z[:, 0]: the single target's predictions as a vector."""
+    return z[:, 0]
 
 
 document(

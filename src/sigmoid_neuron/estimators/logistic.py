@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
 from sigmoid_neuron.functional.activations import _log_sigmoid, _log_softmax, _sigmoid, _softmax
@@ -73,10 +75,18 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
     def _prepare_targets(
         self, y: Any, *, first: bool, classes: Any = None
     ) -> tuple[PointwiseLoss, Any]:
-        labels = np.asarray(y.compute() if _is_dask(y) else y)
-        check_classification_targets(labels)
+        if _is_dask(y):
+            # one pass over y for its labels; the encoding stays lazy (one-hot per block)
+            from sigmoid_neuron.estimators._dask import class_labels, one_hot
+
+            present = class_labels(y)
+            check_classification_targets(present)
+        else:
+            labels = np.asarray(y)
+            check_classification_targets(labels)
+            present = np.unique(labels)
         if first:
-            found = np.unique(labels if classes is None else np.asarray(classes))
+            found = present if classes is None else np.unique(np.asarray(classes))
             if found.size < 2:
                 shown = repr(found[0]) if found.size else "none"
                 raise ValueError(
@@ -84,12 +94,15 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
                     "classes: check the labels, or pass classes=[...] to partial_fit"
                 )
             self.classes_ = found
-        unknown = np.setdiff1d(np.unique(labels), self.classes_)
+        unknown = np.setdiff1d(present, self.classes_)
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown.tolist()} not in classes_ {self.classes_.tolist()}; "
                 "pass every label in classes= on the first partial_fit call"
             )
+        if _is_dask(y):
+            loss = BinaryCrossEntropy() if self.classes_.size == 2 else MultinomialCrossEntropy()
+            return loss, one_hot(y, self.classes_)
         if self.classes_.size == 2:
             return BinaryCrossEntropy(), (y == self.classes_[1]).astype(np.float64)
         onehot = y[:, None] == self.classes_[None, :]
@@ -144,29 +157,63 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def decision_function(self, X: ArrayLike) -> Array:
-        """Logits: z = X w + b, shape (n_samples,) for two classes, else (n_samples, K)."""
-        z = self._decision(X)
-        return z[:, 0] if z.shape[1] == 1 else z
+        """Logits: z = X w + b, shape (n_samples,) for two classes, else (n_samples, K).
+
+        Dask input (array or DataFrame) gives a lazy Dask array, as do the other
+        prediction methods; nothing is computed until ``.compute()``.
+        """
+        check_is_fitted(self)
+        K = self.classes_.size
+        return self._output(X, _decision_values, n_outputs=None if K == 2 else K)
 
     def predict_proba(self, X: ArrayLike) -> Array:
         """Class probabilities (n_samples, K): [sigma(-z), sigma(z)] or softmax(z)."""
-        z = self._decision(X)
-        if z.shape[1] == 1:
-            return np.hstack([_sigmoid(-z), _sigmoid(z)])
-        return _softmax(z, 1)
+        check_is_fitted(self)
+        return self._output(X, _proba, n_outputs=self.classes_.size)
 
     def predict_log_proba(self, X: ArrayLike) -> Array:
         """log P from the logits: [log sigma(-z), log sigma(z)] or log_softmax(z)."""
-        z = self._decision(X)
-        if z.shape[1] == 1:
-            return np.hstack([_log_sigmoid(-z), _log_sigmoid(z)])
-        return _log_softmax(z, 1)
+        check_is_fitted(self)
+        return self._output(X, _log_proba, n_outputs=self.classes_.size)
 
     def predict(self, X: ArrayLike) -> Array:
         """The most probable class: classes_[z > 0] (binary) or classes_[argmax_k z_k]."""
-        z = self._decision(X)
-        index = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else np.argmax(z, axis=1)
-        return self.classes_[index]
+        check_is_fitted(self)
+        return self._output(X, _labels, self.classes_, dtype=self.classes_.dtype)
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy sum_i s_i [predict(x_i) = y_i] / sum_i s_i.
+
+        On Dask input the predictions, y and the weights are computed in one graph.
+        """
+        if _is_dask(X):
+            return self._score_dask(X, y, sample_weight, accuracy_score)
+        return float(super().score(X, y, sample_weight))
+
+
+def _decision_values(z: Array) -> Array:
+    """The logits as returned: (n,) for one column, else (n, K)."""
+    return z[:, 0] if z.shape[1] == 1 else z
+
+
+def _proba(z: Array) -> Array:
+    """[sigma(-z), sigma(z)] for one logit column, else softmax(z) along the classes."""
+    if z.shape[1] == 1:
+        return np.hstack([_sigmoid(-z), _sigmoid(z)])
+    return _softmax(z, 1)
+
+
+def _log_proba(z: Array) -> Array:
+    """[log sigma(-z), log sigma(z)] or log_softmax(z), from the logits."""
+    if z.shape[1] == 1:
+        return np.hstack([_log_sigmoid(-z), _log_sigmoid(z)])
+    return _log_softmax(z, 1)
+
+
+def _labels(z: Array, classes: Array) -> Array:
+    """classes[z > 0] for one logit column, else classes[argmax_k z_k]."""
+    index = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else np.argmax(z, axis=1)
+    return classes[index]
 
 
 document(

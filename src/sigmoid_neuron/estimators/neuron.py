@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import Tags
 from sklearn.utils.metaestimators import available_if
 
-from sigmoid_neuron.estimators._base import _LinearModel, _uses_updates, document
+from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
 from sigmoid_neuron.functional.activations import _sigmoid
 from sigmoid_neuron.objective import BinaryCrossEntropy, PointwiseLoss, SigmoidHalfSquaredError
 
@@ -102,7 +103,12 @@ class SigmoidNeuron(RegressorMixin, _LinearModel):
     def _prepare_targets(
         self, y: Any, *, first: bool, classes: Any = None
     ) -> tuple[PointwiseLoss, Any]:
-        low, high = float(y.min()), float(y.max())
+        if _is_dask(y):  # one pass; non-finite targets are reported by the check pass
+            from sigmoid_neuron.estimators._dask import finite_range
+
+            low, high = finite_range(y)
+        else:
+            low, high = float(y.min()), float(y.max())
         if not (0.0 <= low and high <= 1.0):
             raise ValueError(
                 f"y must lie in [0, 1] for SigmoidNeuron (probabilities or soft targets such "
@@ -147,12 +153,34 @@ class SigmoidNeuron(RegressorMixin, _LinearModel):
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict_logit(self, X: ArrayLike) -> Array:
-        """The raw prediction z = X w + b, shape (n_samples,)."""
-        return self._decision(X)[:, 0]
+        """The raw prediction z = X w + b, shape (n_samples,) (Dask input: lazy Dask array)."""
+        return self._output(X, _first_column)
 
     def predict(self, X: ArrayLike) -> Array:
-        """y_hat = sigma(X w + b) = 1 / (1 + e^-(X w + b)) in (0, 1), shape (n_samples,)."""
-        return _sigmoid(self._decision(X))[:, 0]
+        """y_hat = sigma(X w + b) = 1 / (1 + e^-(X w + b)) in (0, 1), shape (n_samples,).
+
+        Dask input (array or DataFrame) gives a lazy Dask array, one task per row block.
+        """
+        return self._output(X, _sigmoid_output)
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """R^2 = 1 - sum_i s_i (y_i - y_hat_i)^2 / sum_i s_i (y_i - y_bar)^2 (y_bar: weighted mean).
+
+        On Dask input the predictions, y and the weights are computed in one graph.
+        """
+        if _is_dask(X):
+            return self._score_dask(X, y, sample_weight, r2_score)
+        return float(super().score(X, y, sample_weight))
+
+
+def _first_column(z: Array) -> Array:
+    """z[:, 0]: the single logit column as a vector."""
+    return z[:, 0]
+
+
+def _sigmoid_output(z: Array) -> Array:
+    """sigma(z)[:, 0] = 1 / (1 + e^-z), computed stably."""
+    return _sigmoid(z)[:, 0]
 
 
 document(
