@@ -365,6 +365,7 @@ class _LinearModel(BaseEstimator):
         first = not partial or not hasattr(self, "_trainer_state")
         if first:
             self._validate_params()
+            self._check_step_options(partial)
         X, y, sw = self._validate_fit_data(X, y, sample_weight, reset=first)
         loss, Y = self._prepare_targets(y, first=first, classes=classes)
         state: TrainerState | None = None if first else self._trainer_state
@@ -430,6 +431,31 @@ class _LinearModel(BaseEstimator):
             )
         return self
 
+    def _check_step_options(self, partial: bool) -> None:
+        """Refuse or flag step-size options that the chosen optimizer would ignore."""
+        if self.optimizer not in UPDATE_RULES:
+            ignored = [
+                name
+                for name in ("learning_rate", "eta0", "batch_size")
+                if getattr(self, name) is not None
+            ]
+            if ignored:
+                warnings.warn(
+                    f"{', '.join(ignored)} only apply to the step-based optimizers "
+                    f"{tuple(UPDATE_RULES)}; optimizer={self.optimizer!r} ignores them",
+                    UserWarning,
+                    stacklevel=4,
+                )
+        needs_budget = self.learning_rate == "cosine" and "total_steps" not in (
+            self.schedule_params or {}
+        )
+        if partial and needs_budget:
+            raise ValueError(
+                "learning_rate='cosine' decays over the run's total number of updates, which "
+                "partial_fit cannot know: pass schedule_params={'total_steps': N} or use "
+                "another schedule"
+            )
+
     def _store(self, objective: LinearObjective, state: TrainerState, dtype: Any) -> None:
         coef, intercept = objective.unpack(state.params)
         out = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.float64
@@ -473,6 +499,7 @@ class _LinearModel(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         coef, intercept = self._coefficients()
         dtype = np.result_type(X.dtype, coef.dtype)
-        z: Array = X.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False)
-        z += intercept.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # huge finite X: z = +-inf, predictions saturate
+            z: Array = X.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False)
+            z += intercept.astype(dtype, copy=False)
         return z
