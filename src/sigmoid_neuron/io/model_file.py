@@ -248,6 +248,16 @@ def save_model(
 # =========================================================================== reading
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: messages never quote a whole file."""
+    return _clip(repr(value), limit)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _Reader:
     """Validates a parsed document; ``where`` prefixes every message with the file name."""
 
@@ -265,17 +275,17 @@ class _Reader:
 
     def integer(self, value: Any, what: str, low: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.fail(f"{what} must be an integer >= {low}, got {value!r}")
+            raise self.fail(f"{what} must be an integer >= {low}, got {_short(value)}")
         return value
 
     def float_array(self, entry: Any, what: str) -> Array:
         entry = self.mapping(entry, what)
         dtype = entry.get("dtype")
         if dtype not in _FLOAT_DTYPES:
-            raise self.fail(f"{what} has dtype {dtype!r}; expected one of {_FLOAT_DTYPES}")
+            raise self.fail(f"{what} has dtype {_short(dtype)}; expected one of {_FLOAT_DTYPES}")
         shape = entry.get("shape")
         if not isinstance(shape, list) or len(shape) > 2:
-            raise self.fail(f"{what} has a malformed shape {shape!r}")
+            raise self.fail(f"{what} has a malformed shape {_short(shape)}")
         dims = [self.integer(n, f"{what} shape entry") for n in shape]
         size = math.prod(dims)
         if size > self.budget:
@@ -295,7 +305,11 @@ class _Reader:
             raise self.fail(f"{what} holds a number too large for a float") from None
         if not np.all(np.isfinite(arr)):
             raise self.fail(f"{what} holds non-finite values; the file is corrupt")
-        return arr.astype(dtype).reshape(dims)
+        with np.errstate(over="ignore"):
+            out = arr.astype(dtype)
+        if not np.all(np.isfinite(out)):
+            raise self.fail(f"{what} holds values too large for {dtype}; the file is corrupt")
+        return out.reshape(dims)
 
     def labels(self, entry: Any, what: str) -> Array:
         entry = self.mapping(entry, what)
@@ -307,7 +321,7 @@ class _Reader:
                 raise self.fail(f"{what} of kind {kind!r} must hold strings")
             return np.array(data, dtype=object if kind == "object_str" else None)
         if kind not in _LABEL_DTYPES:
-            raise self.fail(f"{what} has unknown kind {kind!r}")
+            raise self.fail(f"{what} has unknown kind {_short(kind)}")
         if kind == "bool":
             ok = all(isinstance(v, bool) for v in data)
         elif kind.startswith(("int", "uint")):
@@ -317,9 +331,12 @@ class _Reader:
         if not ok or (kind.startswith("float") and not all(math.isfinite(v) for v in data)):
             raise self.fail(f"{what} of kind {kind!r} holds values of the wrong type")
         try:
-            arr = np.array(data, dtype=kind)
+            with np.errstate(over="ignore"):
+                arr = np.array(data, dtype=kind)
         except OverflowError:
             raise self.fail(f"{what} holds labels out of range for {kind}") from None
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise self.fail(f"{what} holds labels too large for {kind}")
         return arr
 
     def names(self, value: Any, n: int, what: str) -> Array:
@@ -329,21 +346,28 @@ class _Reader:
             or not all(isinstance(v, str) for v in value)
         ):
             raise self.fail(f"{what} must be a list of {n} strings")
+        if len(set(value)) != n:
+            raise self.fail(f"{what} must name each feature once")
         return np.array(value, dtype=object)
 
     def params(self, cls: type, entry: dict[str, Any], what: str) -> Any:
         params = self.mapping(entry.get("params", {}), f"{what} params")
+        if params.get("callbacks") is not None:
+            raise self.fail(
+                f"{what} stores callbacks, which a model file cannot hold (save_model writes "
+                "null); the file was edited or is corrupt"
+            )
         try:
             estimator = cls(**params)
         except TypeError as exc:
             raise self.fail(
-                f"{what} has parameters {cls.__name__} does not accept: {exc}"
+                f"{what} has parameters {cls.__name__} does not accept: {_clip(str(exc))}"
             ) from None
         if hasattr(estimator, "_validate_params"):
             try:
                 estimator._validate_params()
             except (TypeError, ValueError) as exc:
-                raise self.fail(f"{what} has an invalid parameter: {exc}") from None
+                raise self.fail(f"{what} has an invalid parameter: {_clip(str(exc))}") from None
         return estimator
 
     def estimator(self, entry: Any, what: str) -> Any:
@@ -352,9 +376,10 @@ class _Reader:
         entry = self.mapping(entry, what)
         name = entry.get("class")
         classes = _estimator_classes()
-        if name not in classes:
+        if not isinstance(name, str) or name not in classes:
             raise self.fail(
-                f"{what} is of class {name!r}; this library reads {sorted(classes)} (and Pipeline)"
+                f"{what} is of class {_short(name)}; this library reads {sorted(classes)} "
+                "(and Pipeline)"
             )
         est = self.params(classes[name], entry, what)
         attrs = self.mapping(entry.get("attributes"), f"{what} attributes")
@@ -369,6 +394,8 @@ class _Reader:
             expected = [(K, d), (K,)]
             est.classes_ = labels
         elif name == "LinearRegression" and coef.ndim == 2:
+            if coef.shape[0] < 1:
+                raise self.fail("coef_ of a multi-target LinearRegression needs at least one row")
             expected = [(coef.shape[0], d), (coef.shape[0],)]
         else:
             expected = [(d,), ()]
@@ -407,6 +434,8 @@ class _Reader:
                 raise self.fail(f"{what} {key} must have shape ({d},), got {arr.shape}")
             if key == "scale_" and arr is not None and not np.all(arr > 0):
                 raise self.fail(f"{what} scale_ must be positive")
+            if key == "var_" and arr is not None and not np.all(arr >= 0):
+                raise self.fail(f"{what} var_ must be >= 0")
             setattr(scaler, key, arr)
         if scaler.with_mean and scaler.mean_ is None:
             raise self.fail(f"{what} has with_mean=True but no mean_")
@@ -439,7 +468,7 @@ class _Reader:
         for i, step in enumerate(steps):
             step = self.mapping(step, f"step {i}")
             name = step.get("name")
-            if not isinstance(name, str) or not name or "__" in name:
+            if not isinstance(name, str) or not name or "__" in name or len(name) > 200:
                 raise self.fail(f"step {i} needs a name (a string without '__')")
             last = i == len(steps) - 1
             if last:
@@ -448,8 +477,8 @@ class _Reader:
                 obj = self.scaler(step, f"step {name!r}")
             else:
                 raise self.fail(
-                    f"step {name!r} is of class {step.get('class')!r}; only StandardScaler "
-                    "steps may precede the model"
+                    f"step {name!r} is of class {_short(step.get('class'))}; only "
+                    "StandardScaler steps may precede the model"
                 )
             if n_features is not None and obj.n_features_in_ != n_features:
                 raise self.fail(
@@ -460,7 +489,7 @@ class _Reader:
             built.append((name, obj))
         names = [n for n, _ in built]
         if len(set(names)) != len(names):
-            raise self.fail(f"pipeline step names must be unique, got {names}")
+            raise self.fail(f"pipeline step names must be unique, got {_short(names)}")
         return Pipeline(built)
 
 
@@ -480,6 +509,11 @@ def model_from_dict(doc: Any, *, where: str = "model", file_size: int | None = N
     """
     budget = file_size if file_size is not None else 2 * len(json.dumps(doc))
     reader = _Reader(where, budget)
+    if isinstance(doc, dict) and doc.get("format") == "sigmoid-neuron-checkpoint":
+        raise ValueError(
+            f"{where} is a training checkpoint, not a model file; resume it with "
+            "`sigmoid-neuron train ... --resume FILE`, or pass the model written by --out"
+        )
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise reader.fail(
             f'not a sigmoid-neuron model file (no "format": "{FORMAT}" entry); it may be '
@@ -487,7 +521,7 @@ def model_from_dict(doc: Any, *, where: str = "model", file_size: int | None = N
         )
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise reader.fail(f"has an invalid format version {version!r}; the file is corrupt")
+        raise reader.fail(f"has an invalid format version {_short(version)}; the file is corrupt")
     if version > VERSION:
         raise reader.fail(
             f"was written in model format version {version}, newer than this library reads "

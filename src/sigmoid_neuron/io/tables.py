@@ -11,6 +11,8 @@ this module is cheap.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,9 +65,18 @@ def read_table(path: str | os.PathLike[str], argument: str = "DATA") -> pd.DataF
         raise ValueError(f"{argument} {str(p)!r} is a directory; pass a .csv or .parquet file")
     try:
         if fmt == "csv":
-            df = pd.read_csv(p, skipinitialspace=True)
+            # index_col=False: a row with more cells than the header is an error, never
+            # a silent shift of every column (pandas' implicit index)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                df = pd.read_csv(p, skipinitialspace=True, index_col=False)
         else:
             df = pd.read_parquet(p)
+    except pd.errors.ParserWarning:
+        raise ValueError(
+            f"{argument} {str(p)!r} is not a readable CSV file: {_long_row(p)}; remove the "
+            "stray cells or quote cells that contain commas"
+        ) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{argument} {str(p)!r} is empty; it needs a header and rows") from None
     except ImportError as exc:  # pyarrow missing
@@ -73,14 +84,55 @@ def read_table(path: str | os.PathLike[str], argument: str = "DATA") -> pd.DataF
             f"{argument} {str(p)!r}: reading Parquet needs pyarrow; "
             f"install it with `pip install sigmoid-neuron[parquet]` ({exc})"
         ) from None
-    except (ValueError, OSError) as exc:  # parser errors, bad encodings, broken Parquet
+    except (ValueError, OSError, ArithmeticError, LookupError, NotImplementedError) as exc:
+        # parser errors, bad encodings, broken Parquet (pyarrow raises ArrowInvalid, a
+        # ValueError, but also ArrowNotImplementedError, ArrowIndexError, ArrowKeyError)
         kind = "CSV" if fmt == "csv" else "Parquet"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{argument} {str(p)!r} is not a readable {kind} file: {first}") from None
+        raise ValueError(
+            f"{argument} {str(p)!r} is not a readable {kind} file: {_parser_message(exc)}"
+        ) from None
     df.columns = [str(c) for c in df.columns]
     if len(df) == 0:
         raise ValueError(f"{argument} {str(p)!r} has no data rows; it needs at least one")
     return df
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """``repr(text)`` cut to about ``limit`` characters (a cell may hold megabytes)."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} chars)"
+
+
+_C_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _parser_message(exc: BaseException) -> str:
+    """The first line of a parser error, in rows and cells where pandas says lines."""
+    text = str(exc).strip()
+    match = _C_ERROR.search(text)
+    if match:
+        expected, line, saw = (int(g) for g in match.groups())
+        return (
+            f"row {line - 1} has {saw} cells but the header has {expected} columns; remove "
+            "the stray cells or quote cells that contain commas"
+        )
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first if len(first) <= 200 else first[:197] + "..."
+
+
+def _long_row(path: Path) -> str:
+    """Which data row of a CSV file has more cells than its header (for the message)."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+            rows = csv.reader(handle, skipinitialspace=True)
+            width = len(next(rows))
+            for number, row in enumerate(rows, start=1):
+                if len(row) > width:
+                    return f"row {number} has {len(row)} cells but the header has {width} columns"
+    except (csv.Error, StopIteration, OSError):
+        pass
+    return "a row has more cells than the header has columns"
 
 
 def parse_columns(text: str | None, argument: str = "--features") -> list[str] | None:
@@ -90,7 +142,7 @@ def parse_columns(text: str | None, argument: str = "--features") -> list[str] |
     names = [name.strip() for name in text.split(",")]
     if not names or any(not name for name in names):
         raise ValueError(
-            f"{argument} must be comma-separated column names like A,B,C; got {text!r}"
+            f"{argument} must be comma-separated column names like A,B,C; got {_quote(text)}"
         )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -109,7 +161,7 @@ def _require_columns(df: pd.DataFrame, names: Sequence[str], source: str, argume
 
 def _some(names: Sequence[Any], limit: int) -> str:
     """``'a', 'b', ... (N in all)``: at most ``limit`` quoted names."""
-    shown = ", ".join(repr(str(n)) for n in names[:limit])
+    shown = ", ".join(_quote(str(n)) for n in names[:limit])
     return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
 
 
@@ -139,15 +191,15 @@ def numeric_column(
         row = i + 1
         raw = column.iloc[i]
         if bad_text[i]:
-            what = f"{str(raw)!r} is not a number"
+            what = f"{_quote(str(raw))} is not a number"
         elif pd.isna(raw):
             what = "the cell is empty"
         else:
-            what = f"{raw!r} is not a finite number"
+            what = f"{_quote(str(raw))} is not a finite number"
         count = int(bad.sum())
         others = f" ({count - 1} more bad cell(s) in this column)" if count > 1 else ""
         raise ValueError(
-            f"{source}: column {name!r}, row {row}: {what}{others}; "
+            f"{source}: column {_quote(name)}, row {row}: {what}{others}; "
             f"every cell must hold a finite number"
         )
     return values
@@ -165,7 +217,7 @@ def label_column(df: pd.DataFrame, name: str, source: str = "the table") -> NDAr
     if missing.any():
         row = int(np.flatnonzero(missing)[0]) + 1
         raise ValueError(
-            f"{source}: column {name!r}, row {row}: the cell is empty; "
+            f"{source}: column {_quote(name)}, row {row}: the cell is empty; "
             f"every row needs a class label"
         )
     if pd.api.types.is_bool_dtype(column):
@@ -217,7 +269,8 @@ def read_xy(
         features = [c for c in df.columns if c != target]
         if not features:
             raise ValueError(
-                f"{source} has only the target column {target!r}; it needs feature columns too"
+                f"{source} has only the target column {_quote(target)}; it needs feature "
+                "columns too"
             )
     else:
         features = list(features)

@@ -2,10 +2,18 @@
 
 ``train(objective, state, config)`` runs the epochs; :class:`TrainerState` holds
 everything needed to continue (parameters, optimizer state, epoch, history, random
-generator) and serialises to plain JSON values.
+generator) and serialises to plain JSON values. :class:`Checkpoint` writes it to a file
+every few epochs and resumes from one (:func:`load_checkpoint` reads it back);
+:func:`stop_on_signals` turns Ctrl-C into "stop after this epoch and checkpoint".
 """
 
 from sigmoid_neuron.training.callbacks import Callback, ProgressBar, RecordParameters
+from sigmoid_neuron.training.checkpoint import (
+    Checkpoint,
+    CheckpointData,
+    load_checkpoint,
+    stop_on_signals,
+)
 from sigmoid_neuron.training.history import History
 from sigmoid_neuron.training.loop import (
     DEFAULT_SGD_BATCH_SIZE,
@@ -15,6 +23,7 @@ from sigmoid_neuron.training.loop import (
     DivergenceError,
     TrainConfig,
     TrainerState,
+    TrainingContext,
     default_learning_rate,
     resolve_learning_rate,
     train,
@@ -26,13 +35,18 @@ __all__ = [
     "OPTIMIZERS",
     "UPDATE_RULES",
     "Callback",
+    "Checkpoint",
+    "CheckpointData",
     "DivergenceError",
     "History",
     "ProgressBar",
     "RecordParameters",
     "TrainConfig",
     "TrainerState",
+    "TrainingContext",
     "default_learning_rate",
+    "load_checkpoint",
     "resolve_learning_rate",
+    "stop_on_signals",
     "train",
 ]

@@ -52,14 +52,22 @@ class History:
             raise ValueError(f"history must be a dict of lists, got {type(d).__name__}")
         unknown = set(d) - {"loss", "val_loss", "learning_rate"}
         if unknown:
-            raise ValueError(f"history has unknown entries {sorted(unknown)}")
+            shown = sorted(unknown)[:5]
+            raise ValueError(f"history has unknown entries {[k[:30] for k in shown]}")
         out: dict[str, list[float]] = {}
         for key in ("loss", "val_loss", "learning_rate"):
             values = d.get(key, [])
-            if not isinstance(values, list) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                for v in values
-            ):
+            if not isinstance(values, list) or not all(_finite_number(v) for v in values):
                 raise ValueError(f"history entry {key!r} must be a list of finite numbers")
             out[key] = [float(v) for v in values]
         return cls(**out)
+
+
+def _finite_number(value: Any) -> bool:
+    """A JSON number (not a bool) that is finite as a float (huge integers are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False

@@ -33,7 +33,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +178,9 @@ class TrainerState:
     completed over all calls; ``history``; ``rng``: the generator for shuffling;
     ``best_loss``/``no_improvement``: the stopping rule's bookkeeping; ``reference_loss``:
     the first loss seen (divergence scale); ``converged``/``stop_reason``/``n_iter``: how
-    the latest ``train`` call ended and how many epochs it ran.
+    the latest ``train`` call ended and how many epochs it ran; ``exhausted``: that call
+    ended because its epoch budget ran out (no convergence, stopping rule or callback), so
+    a larger budget would continue it.
     """
 
     params: Array
@@ -193,6 +195,7 @@ class TrainerState:
     converged: bool = False
     stop_reason: str = ""
     n_iter: int = 0
+    exhausted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The state as JSON-ready plain values (arrays become lists of floats)."""
@@ -212,42 +215,119 @@ class TrainerState:
             "converged": bool(self.converged),
             "stop_reason": self.stop_reason,
             "n_iter": int(self.n_iter),
+            "exhausted": bool(self.exhausted),
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainerState:
-        """Inverse of :meth:`to_dict`; ValueError on a malformed dict."""
+    def from_dict(cls, d: Any) -> TrainerState:
+        """Inverse of :meth:`to_dict`; ValueError (never another exception) on a malformed
+        dict: wrong types, non-finite or non-1-D parameters, an unknown optimizer or bit
+        generator, or a random state the bit generator refuses."""
         try:
-            params = np.asarray(d["params"], dtype=np.float64)
-            optimizer = str(d["optimizer"])
-            if optimizer not in OPTIMIZERS:
-                raise ValueError(f"unknown optimizer {optimizer!r}")
-            opt_state = (
-                None if d.get("opt_state") is None else state_from_dict(optimizer, d["opt_state"])
+            return cls._from_dict(d)
+        except ValueError:
+            raise
+        except (
+            KeyError,
+            TypeError,
+            AttributeError,
+            OverflowError,
+            IndexError,
+            RecursionError,
+        ) as exc:
+            raise ValueError(f"trainer state is malformed: {_short(repr(exc))}") from None
+
+    @classmethod
+    def _from_dict(cls, d: Any) -> TrainerState:
+        if not isinstance(d, dict):
+            raise ValueError(f"trainer state must be a dict, got {type(d).__name__}")
+        raw = d["params"]
+        if not isinstance(raw, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw
+        ):
+            raise ValueError("trainer state 'params' must be a list of numbers")
+        params = np.asarray(raw, dtype=np.float64)
+        if params.ndim != 1 or not np.all(np.isfinite(params)):
+            raise ValueError("trainer state 'params' must be a flat list of finite numbers")
+        optimizer = d["optimizer"]
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {_short(repr(optimizer))}")
+        opt_state = (
+            None if d.get("opt_state") is None else state_from_dict(optimizer, d["opt_state"])
+        )
+        if opt_state is not None:
+            _check_opt_state_shapes(opt_state, params.shape)
+        rng_info = d["rng"]
+        name = rng_info["bit_generator"]
+        if name not in _BIT_GENERATORS:
+            raise ValueError(f"unknown bit generator {_short(repr(name))}")
+        if not isinstance(rng_info["state"], dict):
+            raise ValueError("the random state must be a dict (Generator.bit_generator.state)")
+        bit_generator = getattr(np.random, name)()
+        bit_generator.state = rng_info["state"]
+        best = d.get("best_loss")
+        reference = d.get("reference_loss")
+        return cls(
+            params=params,
+            optimizer=optimizer,
+            opt_state=opt_state,
+            epoch=_int_entry(d, "epoch", required=True),
+            history=History.from_dict(d["history"]),
+            rng=np.random.Generator(bit_generator),
+            best_loss=math.inf if best is None else _finite_entry("best_loss", best),
+            no_improvement=_int_entry(d, "no_improvement"),
+            reference_loss=None
+            if reference is None
+            else _finite_entry("reference_loss", reference),
+            converged=bool(d.get("converged", False)),
+            stop_reason=_str_entry(d, "stop_reason"),
+            n_iter=_int_entry(d, "n_iter"),
+            exhausted=bool(d.get("exhausted", False)),
+        )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (error messages never quote whole files)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _int_entry(d: dict[str, Any], key: str, *, required: bool = False) -> int:
+    value = d[key] if required else d.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"trainer state {key!r} must be an integer >= 0, got {_short(repr(value))}"
+        )
+    return value
+
+
+def _finite_entry(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"trainer state {key!r} must be a number, got {_short(repr(value))}")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError(f"trainer state {key!r} is too large for a float") from None
+    if not math.isfinite(result):
+        raise ValueError(f"trainer state {key!r} must be finite, got {result!r}")
+    return result
+
+
+def _str_entry(d: dict[str, Any], key: str) -> str:
+    value = d.get(key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"trainer state {key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _check_opt_state_shapes(opt_state: State, shape: tuple[int, ...]) -> None:
+    """Every array of the optimizer state must match the parameters."""
+    for name in ("velocity", "mu", "nu"):
+        value = getattr(opt_state, name, None)
+        if value is not None and np.shape(value) != shape:
+            raise ValueError(
+                f"the optimizer state {name!r} has shape {np.shape(value)}, the parameters "
+                f"{shape}; the state is corrupt"
             )
-            rng_info = d["rng"]
-            name = rng_info["bit_generator"]
-            if name not in _BIT_GENERATORS:
-                raise ValueError(f"unknown bit generator {name!r}")
-            bit_generator = getattr(np.random, name)()
-            bit_generator.state = rng_info["state"]
-            best = d.get("best_loss")
-            return cls(
-                params=params,
-                optimizer=optimizer,
-                opt_state=opt_state,
-                epoch=int(d["epoch"]),
-                history=History.from_dict(d["history"]),
-                rng=np.random.Generator(bit_generator),
-                best_loss=math.inf if best is None else float(best),
-                no_improvement=int(d.get("no_improvement", 0)),
-                reference_loss=d.get("reference_loss"),
-                converged=bool(d.get("converged", False)),
-                stop_reason=str(d.get("stop_reason", "")),
-                n_iter=int(d.get("n_iter", 0)),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"trainer state is malformed: {exc!r}") from None
 
 
 def _hooks(callbacks: Sequence[Any], name: str) -> list[Any]:
@@ -342,6 +422,20 @@ def _end_of_epoch(
     return stop
 
 
+@dataclass(frozen=True)
+class TrainingContext:
+    """What a ``train`` call works on, handed to callbacks that define ``bind(context)``.
+
+    ``objective``: the training objective (its ``data`` holds the rows); ``config``: the
+    run's :class:`TrainConfig`; ``validation``: the held-out objective or None.
+    Checkpoints use it to fingerprint the data and settings they belong to.
+    """
+
+    objective: LinearObjective
+    config: TrainConfig
+    validation: LinearObjective | None = None
+
+
 def train(
     objective: LinearObjective,
     state: TrainerState,
@@ -355,6 +449,46 @@ def train(
     monitored by the stopping rule. Raises :class:`DivergenceError` (a ``ValueError``)
     when the loss diverges; ``error.state`` (the same object as ``state``) then holds the
     last good parameters.
+
+    Callbacks with a ``bind(context)`` method get a :class:`TrainingContext` first. An
+    ``on_train_begin`` hook may restore ``state`` from a checkpoint (see
+    :class:`sigmoid_neuron.training.checkpoint.Checkpoint`): the epochs it restores count
+    against this call's ``max_epochs`` (``max_epochs - restored`` epochs remain), and a
+    restored run that had already stopped (non-empty ``stop_reason``) runs no epoch.
+    When an exception ends the run, ``on_train_end`` hooks see ``stop_reason`` set to
+    ``"diverged"`` or ``"failed (ExceptionName)"``.
+    """
+
+    def run(callbacks: Sequence[Any], epochs: int) -> bool:
+        if config.optimizer in FULL_BATCH_SOLVERS:
+            return _run_solver(objective, state, config, validation, callbacks, epochs)
+        return _run_rule(objective, state, config, validation, callbacks, epochs)
+
+    return drive(objective, state, config, run, validation=validation)
+
+
+#: ``run(callbacks, epochs) -> stopped``: run at most ``epochs`` epochs, calling
+#: ``_end_of_epoch`` after each; True if the run stopped before its budget ran out.
+EpochRunner = Callable[[Sequence[Any], int], bool]
+
+
+def drive(
+    objective: LinearObjective,
+    state: TrainerState,
+    config: TrainConfig,
+    run: EpochRunner,
+    *,
+    validation: LinearObjective | None = None,
+) -> TrainerState:
+    """What every training loop shares around its epochs (used by :func:`train`; a loop
+    over other data, e.g. streamed blocks, passes its own ``run``).
+
+    Checks the starting parameters, resets the per-call bookkeeping, builds the
+    callbacks (progress bar with ``verbose``), calls ``bind(context)`` and
+    ``on_train_begin(state)`` hooks, runs ``max_epochs`` minus the epochs a hook
+    restored, records why it stopped (``stop_reason``, ``exhausted``) and always calls
+    ``on_train_end(state)``; an exception marks ``stop_reason`` ``"failed (Name)"``
+    (unless ``"diverged"``) before the end hooks see it.
     """
     params = np.asarray(state.params, dtype=np.float64)
     if params.shape != (objective.n_params,):
@@ -371,21 +505,31 @@ def train(
     state.converged = False
     state.stop_reason = ""
     state.n_iter = 0
+    state.exhausted = False
     callbacks = list(config.callbacks)
     if config.verbose:
         callbacks.append(ProgressBar(total=config.max_epochs, desc=config.optimizer))
-    for hook in _hooks(callbacks, "on_train_begin"):
-        hook(state)
+    context = TrainingContext(objective, config, validation)
+    for hook in _hooks(callbacks, "bind"):
+        hook(context)
+    start_epoch = state.epoch
     try:
-        if config.optimizer in FULL_BATCH_SOLVERS:
-            _run_solver(objective, state, config, validation, callbacks)
-        else:
-            _run_rule(objective, state, config, validation, callbacks)
+        for hook in _hooks(callbacks, "on_train_begin"):
+            hook(state)
+        epochs = config.max_epochs - max(0, state.epoch - start_epoch)
+        if epochs > 0 and not state.stop_reason:
+            state.exhausted = not run(callbacks, epochs)
+        elif not state.stop_reason:  # a restored run whose budget is already spent
+            state.exhausted = True
+        if not state.stop_reason:
+            state.stop_reason = f"ran max_epochs={config.max_epochs} epochs"
+    except BaseException as exc:  # on_train_end hooks must know the run did not end well
+        if state.stop_reason != "diverged":
+            state.stop_reason = f"failed ({type(exc).__name__})"
+        raise
     finally:
         for hook in _hooks(callbacks, "on_train_end"):
             hook(state)
-    if not state.stop_reason:
-        state.stop_reason = f"ran max_epochs={config.max_epochs} epochs"
     return state
 
 
@@ -395,7 +539,9 @@ def _run_rule(
     config: TrainConfig,
     validation: LinearObjective | None,
     callbacks: Sequence[Any],
-) -> None:
+    epochs: int,
+) -> bool:
+    """Run ``epochs`` epochs of the update rule; True if stopped before the budget ran out."""
     schedule = config.schedule()
     rule = RULES[config.optimizer](learning_rate=schedule)
     if state.opt_state is None:
@@ -413,7 +559,7 @@ def _run_rule(
         n = batch_size = 1  # full batch over data held elsewhere (e.g. Dask blocks)
     # the last point whose loss was evaluated finite and in bounds (restored on divergence)
     good_params, good_opt_state = state.params, state.opt_state
-    for _ in range(config.max_epochs):
+    for _ in range(epochs):
         epoch = state.epoch + 1
         total = 0.0
         weight = 0.0
@@ -464,7 +610,8 @@ def _run_rule(
         state.params, state.opt_state = params, opt_state
         state.history.loss.append(total / weight if weight > 0 else math.nan)
         if _end_of_epoch(state, config, validation, callbacks):
-            return
+            return True
+    return False
 
 
 def _run_solver(
@@ -473,7 +620,9 @@ def _run_solver(
     config: TrainConfig,
     validation: LinearObjective | None,
     callbacks: Sequence[Any],
-) -> None:
+    epochs: int,
+) -> bool:
+    """Run the solver for at most ``epochs`` iterations; True unless the budget ran out."""
     solver = SOLVERS[config.optimizer]
     state.opt_state = None
     stopped = {"flag": False}
@@ -489,7 +638,7 @@ def _run_solver(
 
     tol = 0.0 if config.tol is None else float(config.tol)
     start = state.params.copy()
-    result = solver(objective, start, tol=tol, max_iter=config.max_epochs, callback=callback)
+    result = solver(objective, start, tol=tol, max_iter=epochs, callback=callback)
     theta = np.asarray(result.theta, dtype=np.float64)
     if result.n_iter == 0 and not math.isfinite(result.loss):
         state.params = start
@@ -502,3 +651,4 @@ def _run_solver(
     if not stopped["flag"]:
         state.converged = bool(result.converged)
         state.stop_reason = result.message
+    return bool(stopped["flag"] or result.converged or result.n_iter < epochs)

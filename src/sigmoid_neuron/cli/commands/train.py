@@ -1,4 +1,15 @@
-"""``sigmoid-neuron train``: fit a model on a CSV/Parquet table and save it as JSON."""
+"""``sigmoid-neuron train``: fit a model on a CSV/Parquet table and save it as JSON.
+
+``--checkpoint FILE [--checkpoint-every N]`` writes the whole training state (parameters,
+optimizer state, epoch, history, random state) atomically every N epochs; ``--resume
+FILE`` continues from one to the same result as an uninterrupted run. The first Ctrl-C
+(SIGINT) or SIGTERM stops after the current epoch, writes the checkpoint (``FILE``, or
+``MODEL.checkpoint.json`` beside ``--out``) and the model trained so far, says where,
+and exits 130; a second one exits at once, leaving every file complete.
+
+Structure: :func:`add_arguments` registers every option, :func:`load_data` reads the
+training rows, :func:`run` does the rest.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +28,33 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "lbfgs", "newton")
+DEFAULT_MODEL = "neuron"
+#: Options a checkpoint records, so ``--resume`` can fill them in and check them.
+RESUMABLE_OPTIONS = (
+    "target",
+    "model",
+    "loss",
+    "optimizer",
+    "learning_rate",
+    "epochs",
+    "batch_size",
+    "alpha",
+    "tol",
+    "features",
+    "standardize",
+    "seed",
+)
+#: The type of each resumable option's value (the others are strings).
+_OPTION_TYPES: dict[str, type] = {
+    "epochs": int,
+    "batch_size": int,
+    "seed": int,
+    "alpha": float,
+    "standardize": bool,
+}
+_KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+#: ``--checkpoint-every`` by default: about this many checkpoints per run.
+CHECKPOINTS_PER_RUN = 100
 
 
 def register(subparsers: Any) -> None:
@@ -28,15 +66,22 @@ def register(subparsers: Any) -> None:
             "Fit a model on DATA (.csv or .parquet) and save it as a JSON model file. "
             "Features are every column but the target unless --features names them; "
             "--standardize stores a StandardScaler in the model. Feature names and the "
-            "target column are kept in the model file, so predict and evaluate find them."
+            "target column are kept in the model file, so predict and evaluate find them. "
+            "Ctrl-C stops after the current epoch and saves a checkpoint and the model so "
+            "far (exit 130); --resume continues from the checkpoint."
         ),
     )
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register every option of ``train`` on ``parser``."""
     parser.add_argument("data", metavar="DATA", help="training table, .csv or .parquet")
     parser.add_argument("--target", required=True, metavar="COL", help="the target column")
     parser.add_argument(
         "--model",
         choices=sorted(MODELS),
-        default="neuron",
         help="neuron: sigmoid output in [0, 1] (targets in [0, 1]); logistic: classifier; "
         "linear: least squares (default neuron)",
     )
@@ -68,7 +113,24 @@ def register(subparsers: Any) -> None:
         "--quiet", action="store_true", help="no progress bar and no summary on stdout"
     )
     parser.add_argument("--out", required=True, metavar="MODEL.json", help="model file to write")
-    parser.set_defaults(run=run)
+    parser.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="write the training state to FILE (JSON, atomically) during training",
+    )
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="epochs between checkpoints (default: about 100 checkpoints per run)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue from a checkpoint; options left out are taken from it, options "
+        "given must match it (--epochs may grow); checkpoints go on to FILE unless "
+        "--checkpoint names another",
+    )
 
 
 def report_warnings(caught: list[warnings.WarningMessage], command: str) -> None:
@@ -131,7 +193,7 @@ def build_estimator(args: argparse.Namespace) -> Any:
     """The estimator the arguments ask for (not fitted)."""
     from sigmoid_neuron import estimators
 
-    class_name, losses = MODELS[args.model]
+    class_name, losses = MODELS[args.model or DEFAULT_MODEL]
     params: dict[str, Any] = {}
     if args.loss is not None:
         if args.loss not in losses:
@@ -169,26 +231,164 @@ def final_estimator(model: Any) -> Any:
     return steps[-1][1] if steps else model
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train, save the model (and the loss curve); print a summary; 0 on success."""
-    from sigmoid_neuron.io.model_file import save_model
+def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+    """``(X, y, feature_names)`` of the training table named by the arguments."""
     from sigmoid_neuron.io.tables import parse_columns, read_xy
 
+    features = parse_columns(args.features)
+    model = args.model or DEFAULT_MODEL
+    return read_xy(args.data, args.target, features, numeric_target=model != "logistic")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, save the model (and the loss curve); print a summary; 0 on success.
+
+    130 when interrupted (SIGINT/SIGTERM): the checkpoint and the model so far are
+    written first, unless the signal came twice or before training started.
+    """
+    from sigmoid_neuron.training import Checkpoint, stop_on_signals
+
+    resume = _prepare_resume(args)
+    if args.model is None:
+        args.model = DEFAULT_MODEL
     check_writable(args.out, "--out", args.data)
+    checkpoint_path = args.checkpoint or args.resume or default_checkpoint_path(args.out)
+    check_writable(checkpoint_path, "--checkpoint", args.data, args.out)
     if args.plot is not None:
         from sigmoid_neuron.plotting import figure_format
 
         figure_format(args.plot, "--plot")
         check_writable(args.plot, "--plot", args.data, args.out)
-    features = parse_columns(args.features)
-    X, y, names = read_xy(args.data, args.target, features, numeric_target=args.model != "logistic")
+    if args.checkpoint_every is not None:
+        if args.checkpoint is None and args.resume is None:
+            raise ValueError("--checkpoint-every needs --checkpoint FILE (or --resume FILE)")
+        if args.checkpoint_every < 1:
+            raise ValueError(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}")
     estimator = build_estimator(args)
+    every: int | None = None
+    if args.checkpoint is not None or args.resume is not None:
+        every = args.checkpoint_every or max(
+            1, -(-int(estimator.max_epochs) // CHECKPOINTS_PER_RUN)
+        )
+    checkpoint = Checkpoint(
+        checkpoint_path,
+        every,
+        resume_from=resume,
+        metadata={"command": "train", "options": _options(args), "data": Path(args.data).name},
+    )
+    notice = (
+        "sigmoid-neuron train: interrupt received; stopping after this epoch to save a "
+        "checkpoint (interrupt again to quit at once)\n"
+    )
+    try:
+        with stop_on_signals(checkpoint, notice=notice, exiting=True) as received:
+            return _train_and_save(args, estimator, checkpoint, received)
+    except KeyboardInterrupt:
+        if not checkpoint.started:
+            where = "before training started; nothing was saved"
+        elif checkpoint.last_saved_epoch is not None:
+            where = (
+                f"at once; the last checkpoint, {checkpoint_path} (epoch "
+                f"{checkpoint.last_saved_epoch}), is intact"
+            )
+        else:
+            where = "at once; no checkpoint had been written yet"
+        print(f"sigmoid-neuron train: interrupted {where}", file=sys.stderr)
+        return 130
+
+
+def default_checkpoint_path(out: str) -> str:
+    """Where an interrupted run without --checkpoint saves its state: beside --out."""
+    target = Path(out)
+    stem = target.name[: -len(target.suffix)] if target.suffix else target.name
+    return str(target.with_name(f"{stem}.checkpoint.json"))
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in RESUMABLE_OPTIONS}
+
+
+def _normalised(name: str, value: Any) -> Any:
+    """An option's value in a comparable form (e.g. '0.50' and '0.5' are one rate)."""
+    from sigmoid_neuron.io.tables import parse_columns
+
+    if value is None:
+        return None
+    if name == "learning_rate":
+        return _learning_rate(str(value))
+    if name == "tol":
+        return _tol(str(value))[1]
+    if name == "features":
+        return parse_columns(str(value))
+    return value
+
+
+def _prepare_resume(args: argparse.Namespace) -> Any:
+    """Load ``--resume``; fill the options left out from it and refuse conflicting ones."""
+    from sigmoid_neuron.training import load_checkpoint
+
+    if args.resume is None:
+        return None
+    for name, other in (("--out", args.out), ("DATA", args.data)):
+        if Path(args.resume).resolve() == Path(other).resolve():
+            raise ValueError(f"--resume {args.resume!r} is also {name}; pass the checkpoint file")
+    if not Path(args.resume).exists():
+        raise ValueError(
+            f"--resume {args.resume!r} does not exist; pass the file written by --checkpoint"
+        )
+    checkpoint = load_checkpoint(args.resume)
+    metadata = checkpoint.metadata or {}
+    stored = metadata.get("options") if metadata.get("command") == "train" else None
+    if not isinstance(stored, dict):
+        return checkpoint  # written by the library: the fingerprints still guard the resume
+    conflicts = []
+    for name in RESUMABLE_OPTIONS:
+        if name not in stored:
+            continue
+        given, saved = getattr(args, name), stored[name]
+        flag = "--" + name.replace("_", "-")
+        kind = _OPTION_TYPES.get(name, str)
+        if saved is not None and (
+            type(saved) is not kind and not (kind is float and type(saved) is int)
+        ):
+            raise ValueError(
+                f"--resume {args.resume!r}: the stored option {flag} is not {_KIND_NAMES[kind]}; "
+                "the checkpoint is corrupt"
+            )
+        if name == "standardize":
+            if given and not saved:
+                conflicts.append(f"{flag} was not used for the checkpoint")
+            args.standardize = bool(saved)
+            continue
+        if given is None:
+            setattr(args, name, saved)
+        elif name != "epochs" and _normalised(name, given) != _normalised(name, saved):
+            conflicts.append(
+                f"{flag} was not given for the checkpoint but is {given} now"
+                if saved is None
+                else f"{flag} is {saved} in the checkpoint but {given} now"
+            )
+    if conflicts:
+        raise ValueError(
+            f"--resume {args.resume!r} was written with other options: {'; '.join(conflicts)}. "
+            "Leave these options out to use the checkpoint's, or start afresh without --resume"
+        )
+    return checkpoint
+
+
+def _train_and_save(
+    args: argparse.Namespace, estimator: Any, checkpoint: Any, received: list[int]
+) -> int:
+    from sigmoid_neuron.io.model_file import save_model
+
+    X, y, names = load_data(args)
+    callbacks: list[Any] = [checkpoint]
     show_progress = not args.quiet and sys.stderr.isatty()
     if show_progress:  # a tqdm bar on a terminal only, never in logs or pipes
         from sigmoid_neuron.training import ProgressBar
 
-        bar = ProgressBar(total=estimator.max_epochs, desc=f"training {args.model}")
-        estimator.set_params(callbacks=[bar])
+        callbacks.append(ProgressBar(total=estimator.max_epochs, desc=f"training {args.model}"))
+    estimator.set_params(callbacks=callbacks)
     if args.standardize:
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler
@@ -201,8 +401,7 @@ def run(args: argparse.Namespace) -> int:
         model.fit(X, y)
     report_warnings(caught, "train")
     fitted = final_estimator(model)
-    if show_progress:  # the progress bar is not part of the saved model
-        fitted.set_params(callbacks=None)
+    fitted.set_params(callbacks=None)  # callbacks are not part of the saved model
     metadata = {
         "model": args.model,
         "features": names,
@@ -212,9 +411,19 @@ def run(args: argparse.Namespace) -> int:
         "n_samples": int(X.shape[0]),
     }
     losses = _losses(getattr(fitted, "history_", None))
+    if received and checkpoint.last_saved_epoch != fitted.n_iter_:
+        checkpoint.save()  # the signal came after training ended: record the final state
     save_model(model, args.out, metadata=metadata)
     if args.plot is not None:
         _plot_history(losses, args)
+    if received:
+        print(
+            f"sigmoid-neuron train: interrupted after epoch {fitted.n_iter_}: checkpoint "
+            f"written to {checkpoint.path}, model so far written to {args.out}; to continue, "
+            f"run the same command with --resume {checkpoint.path}",
+            file=sys.stderr,
+        )
+        return 130
     if not args.quiet:
         print(_summary(args, model, fitted, X, y, names, losses))
         if args.plot is not None:
@@ -235,9 +444,10 @@ def _plot_history(losses: list[float], args: argparse.Namespace) -> None:
 
     if not losses:
         raise ValueError("the model recorded no loss history, so --plot has nothing to draw")
-    loss_name = args.loss or ("squared_error" if args.model == "linear" else "cross_entropy")
+    model_name = args.model or DEFAULT_MODEL
+    loss_name = args.loss or ("squared_error" if model_name == "linear" else "cross_entropy")
     fig = loss_curves_figure(
-        {loss_name: losses}, title=f"Training loss: {args.model} on {Path(args.data).name}"
+        {loss_name: losses}, title=f"Training loss: {model_name} on {Path(args.data).name}"
     )
     save_figure(fig, args.plot, "--plot")
 
