@@ -131,6 +131,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "given must match it (--epochs may grow); checkpoints go on to FILE unless "
         "--checkpoint names another",
     )
+    from sigmoid_neuron.cli.dask_input import add_dask_arguments
+
+    add_dask_arguments(parser)
 
 
 def report_warnings(caught: list[warnings.WarningMessage], command: str) -> None:
@@ -231,12 +234,23 @@ def final_estimator(model: Any) -> Any:
     return steps[-1][1] if steps else model
 
 
+def uses_dask(args: argparse.Namespace) -> bool:
+    """``--dask`` or ``--scheduler`` given (without importing Dask)."""
+    from sigmoid_neuron.cli import dask_input
+
+    return dask_input.uses_dask(args)
+
+
 def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature_names)`` of the training table named by the arguments."""
     from sigmoid_neuron.io.tables import parse_columns, read_xy
 
     features = parse_columns(args.features)
     model = args.model or DEFAULT_MODEL
+    if uses_dask(args):  # DATA: files, a directory or a glob; one block of rows per file
+        from sigmoid_neuron.cli.dask_input import load_dask_training_data
+
+        return load_dask_training_data(args, args.target, features)
     return read_xy(args.data, args.target, features, numeric_target=model != "logistic")
 
 
@@ -246,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     130 when interrupted (SIGINT/SIGTERM): the checkpoint and the model so far are
     written first, unless the signal came twice or before training started.
     """
+    from sigmoid_neuron.cli.dask_input import dask_client
     from sigmoid_neuron.training import Checkpoint, stop_on_signals
 
     resume = _prepare_resume(args)
@@ -281,7 +296,10 @@ def run(args: argparse.Namespace) -> int:
         "checkpoint (interrupt again to quit at once)\n"
     )
     try:
-        with stop_on_signals(checkpoint, notice=notice, exiting=True) as received:
+        with (
+            dask_client(args),  # --dask / --scheduler: the cluster to train on; else nothing
+            stop_on_signals(checkpoint, notice=notice, exiting=True) as received,
+        ):
             return _train_and_save(args, estimator, checkpoint, received)
     except KeyboardInterrupt:
         if not checkpoint.started:
@@ -389,16 +407,29 @@ def _train_and_save(
 
         callbacks.append(ProgressBar(total=estimator.max_epochs, desc=f"training {args.model}"))
     estimator.set_params(callbacks=callbacks)
-    if args.standardize:
+    if args.standardize and uses_dask(args):
         from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import StandardScaler
 
-        model: Any = Pipeline([("scaler", StandardScaler()), ("model", estimator)])
+        from sigmoid_neuron.cli.dask_input import dask_standard_scaler
+
+        scaler, X = dask_standard_scaler(X)  # one pass; X is standardised lazily from here
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X, y)
+        model: Any = Pipeline([("scaler", scaler), ("model", estimator)])
+        summarised: Any = estimator  # the summary predicts the standardised X lazily
     else:
-        model = estimator
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(X, y)
+        if args.standardize:
+            from sklearn.pipeline import Pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            model = Pipeline([("scaler", StandardScaler()), ("model", estimator)])
+        else:
+            model = estimator
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X, y)
+        summarised = model
     report_warnings(caught, "train")
     fitted = final_estimator(model)
     fitted.set_params(callbacks=None)  # callbacks are not part of the saved model
@@ -425,7 +456,7 @@ def _train_and_save(
         )
         return 130
     if not args.quiet:
-        print(_summary(args, model, fitted, X, y, names, losses))
+        print(_summary(args, summarised, fitted, X, y, names, losses))
         if args.plot is not None:
             print(f"loss curve written to {args.plot}")
     return 0
