@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the subcommands are being imported
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     try:
         status: int = args.run(args)

@@ -88,7 +88,7 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
         if first:
             found = present if classes is None else np.unique(np.asarray(classes))
             if found.size < 2:
-                shown = repr(found[0]) if found.size else "none"
+                shown = repr(found[0].item()) if found.size else "none"
                 raise ValueError(
                     f"y has only one class ({shown}); LogisticRegression needs at least two "
                     "classes: check the labels, or pass classes=[...] to partial_fit"
