@@ -62,58 +62,26 @@ def block_sums(
     intercept: Array,
     loss: PointwiseLoss,
     order: int,
+    *,
+    method: str = "auto",
+    n_threads: int | None = None,
 ) -> Sums:
     """Sums of one block of rows: order 0 the loss, 1 adds the gradient, 2 the Hessian.
 
     ``z = X W^T + b``; ``sum_i s_i l(y_i, z_i)``; ``G = sum_i s_i (dl/dz_i) x_i^T``;
     Hessian blocks ``sum_i s_i h_i^{kl} [x_i; 1][x_i; 1]^T``.
+
+    A pure function of its arguments. Orders 0 and 1 read ``X`` once, fused (see
+    :func:`sigmoid_neuron.objective.kernels.fused_sums`; ``method`` and ``n_threads`` are
+    passed on), and ``X`` is never copied; float32 ``X`` stays float32, the sums come back
+    in float64.
     """
-    z = X @ coef.T.astype(X.dtype, copy=False)
-    z += intercept.astype(X.dtype, copy=False)
-    if order == 0:
-        values = loss.loss(y, z)
-        return Sums(_weighted_total(values, sample_weight))
-    values, g = loss.loss_gradient(y, z)
-    if sample_weight is not None:
-        g *= sample_weight[:, None]
-    sums = Sums(
-        _weighted_total(values, sample_weight),
-        (g.T @ X).astype(np.float64, copy=False),
-        g.sum(axis=0, dtype=np.float64),
+    from sigmoid_neuron.objective.kernels import fused_sums
+
+    out = fused_sums(
+        X, y, sample_weight, coef, intercept, loss, order, method=method, n_threads=n_threads
     )
-    if order >= 2:
-        sums.hessian = _hessian_sums(X, loss.hessian(y, z), sample_weight)
-    return sums
-
-
-def _weighted_total(values: Array, sample_weight: Array | None) -> float:
-    if sample_weight is None:
-        return float(values.sum(dtype=np.float64))
-    return float(np.dot(values.astype(np.float64), sample_weight.astype(np.float64)))
-
-
-def _hessian_sums(X: Array, h: Array, sample_weight: Array | None) -> Array:
-    """``sum_i s_i h_i^{kl} [x_i; 1][x_i; 1]^T`` for every class pair, assembled."""
-    d = X.shape[1]
-    if h.ndim == 2:  # diagonal in the classes: (n, K)
-        K = h.shape[1]
-        pairs = [(k, k, h[:, k]) for k in range(K)]
-    else:
-        K = h.shape[1]
-        pairs = [(k, m, h[:, k, m]) for k in range(K) for m in range(k, K)]
-    X64 = X.astype(np.float64, copy=False)
-    out = np.zeros((K * (d + 1), K * (d + 1)))
-    for k, m, hkm in pairs:
-        w = hkm.astype(np.float64) if sample_weight is None else hkm * sample_weight
-        block = np.empty((d + 1, d + 1))
-        Xw = X64 * w[:, None]
-        block[:d, :d] = X64.T @ Xw
-        block[:d, d] = block[d, :d] = Xw.sum(axis=0)
-        block[d, d] = w.sum()
-        out[k * (d + 1) : (k + 1) * (d + 1), m * (d + 1) : (m + 1) * (d + 1)] = block
-        if m != k:
-            out[m * (d + 1) : (m + 1) * (d + 1), k * (d + 1) : (k + 1) * (d + 1)] = block.T
-    return out
+    return Sums(out.loss, out.grad_coef, out.grad_intercept, out.hessian)
 
 
 class DataTerm(Protocol):
@@ -267,6 +235,9 @@ def make_objective(
     """Build the objective over NumPy arrays, or over Dask arrays (blocks of rows).
 
     ``y`` is ``(n,)`` or ``(n, K)``; ``sample_weight`` is ``(n,)`` non-negative or None.
+    A float32 or float64 ``X`` is used as it is, never copied (C-ordered arrays take the
+    fastest kernel, any other layout a blocked BLAS one); other dtypes are converted
+    once (float16 to float32, integers and the rest to float64).
     """
     if _is_dask(X):
         from sigmoid_neuron.distributed import DaskData
@@ -276,7 +247,9 @@ def make_objective(
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-        if not np.issubdtype(X.dtype, np.floating):
+        if X.dtype == np.float16:
+            X = X.astype(np.float32)
+        elif X.dtype not in (np.float32, np.float64) or not X.dtype.isnative:
             X = X.astype(np.float64)
         y = np.asarray(y, dtype=X.dtype)
         y = y.reshape(-1, 1) if y.ndim == 1 else y
