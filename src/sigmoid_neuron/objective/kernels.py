@@ -145,9 +145,13 @@ def _jit(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return lambda f: f  # pragma: no cover
 
 
-# Row loops: reassociation and contraction let the dot products, sums and updates
-# vectorise. No assumption about NaN/inf is made: non-finite input propagates.
-_FASTMATH = {"reassoc", "contract", "nsz"}
+# Row loops: contraction (FMA) but no reassociation. With "reassoc" LLVM vectorises the
+# reductions, but how it does so differed between a freshly compiled kernel and the
+# same kernel loaded from numba's cache, so two processes disagreed in the last bit
+# and a resumed run was not bit for bit the uninterrupted one. Dot products are written
+# with explicit partial sums instead (SIMD lanes in a fixed order). No assumption about
+# NaN/inf is made: non-finite input propagates.
+_FASTMATH = {"contract", "nsz"}
 # Pointwise math: contraction only. Reassociation would undo the Cody-Waite range
 # reduction of exp below.
 _EXACT = {"contract"}
@@ -269,10 +273,22 @@ def _dots(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
     rows per loop is no faster here; this pass runs at the memory stream's pace.)
     """
     d = w.shape[0]
+    d4 = d - d % 4
     for r in range(m):
         i = s0 + r
-        zi = 0.0
-        for j in range(d):
+        # four partial sums in a fixed order: SIMD lanes without reassociation, so the
+        # result is the same bit for bit in every process (see _FASTMATH)
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        for j in range(0, d4, 4):
+            a0 += X[i, j] * w[j]
+            a1 += X[i, j + 1] * w[j + 1]
+            a2 += X[i, j + 2] * w[j + 2]
+            a3 += X[i, j + 3] * w[j + 3]
+        zi = (a0 + a1) + (a2 + a3)
+        for j in range(d4, d):
             zi += X[i, j] * w[j]
         z[r] = b + zi
 
