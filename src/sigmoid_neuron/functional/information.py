@@ -163,7 +163,9 @@ def kl_divergence(
     """
     b = check_base(base)
     pa, qa = _prepare_pair(p, q, axis)
-    return finish(_in_base(_sum(_rel_entr(pa, qa), axis), b))
+    # Gibbs' inequality: the exact sum is >= 0. Rounding can leave a tiny negative
+    # value when p and q each sum to 1 only to within an ulp; clamp it.
+    return finish(_in_base(np.maximum(_sum(_rel_entr(pa, qa), axis), 0.0), b))
 
 
 def differential_entropy(
