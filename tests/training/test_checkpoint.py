@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 from sigmoid_neuron.estimators import LinearRegression, LogisticRegression, SigmoidNeuron
 from sigmoid_neuron.io.model_file import save_model
-from sigmoid_neuron.objective import BinaryCrossEntropy, make_objective
+from sigmoid_neuron.objective import ArrayData, BinaryCrossEntropy, LinearObjective, make_objective
 from sigmoid_neuron.training import (
     Callback,
     Checkpoint,
@@ -31,6 +31,7 @@ from sigmoid_neuron.training import (
     train,
 )
 from sigmoid_neuron.training.checkpoint import FORMAT, checkpoint_from_dict
+from sigmoid_neuron.training.streaming import is_streamable, train_streaming
 
 rng = np.random.default_rng(11)
 X = rng.normal(size=(120, 3))
@@ -310,6 +311,62 @@ def test_divergence_leaves_the_last_good_checkpoint(tmp_path: Path) -> None:
     assert checkpoint.epoch == model.n_iter_  # the last complete epoch, not the bad one
     assert np.all(np.isfinite(checkpoint.state.params))
     assert len(checkpoint.state.history.loss) == checkpoint.epoch
+
+
+class Blocks:
+    """In-memory rows served block by block as DaskData streams them (``iter_blocks``,
+    no ``subset``): the streamed loop without a cluster."""
+
+    def __init__(self, data: ArrayData, rows: int) -> None:
+        self._data = data
+        self.loss, self.dtype = data.loss, data.dtype
+        self.n_features, self.n_outputs = data.n_features, data.n_outputs
+        self.total_weight = data.total_weight
+        self.n_samples = data.n_samples
+        self._starts = list(range(0, self.n_samples, rows))
+        self.block_rows = tuple(min(rows, self.n_samples - s) for s in self._starts)
+        self.n_blocks = len(self._starts)
+
+    def sums(self, coef: np.ndarray, intercept: np.ndarray, order: int) -> Any:
+        return self._data.sums(coef, intercept, order)
+
+    def iter_blocks(self, order: Any) -> Any:
+        for j in order:
+            start = self._starts[j]
+            yield self._data.subset(np.arange(start, start + self.block_rows[j]))
+
+
+def _streamed_run(path: Path, epochs: int, *callbacks: Any) -> TrainerState:
+    data = make_objective(X, Y_BIN, BinaryCrossEntropy()).data
+    objective = LinearObjective(Blocks(data, rows=50), alpha=1e-3)
+    assert is_streamable(objective.data)
+    config = TrainConfig("sgd", 0.1, 16, max_epochs=epochs, tol=None, callbacks=callbacks)
+    state = TrainerState(np.zeros(4), rng=np.random.default_rng(3))
+    return train_streaming(objective, state, config)
+
+
+def test_a_streamed_run_that_used_its_budget_continues_with_a_larger_one(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    _streamed_run(path, 10, Checkpoint(path, every=5))
+    saved = load_checkpoint(path)
+    assert saved.epoch == 10 and saved.state.exhausted and not saved.finished
+    straight = _streamed_run(path, 20)
+    resumed = _streamed_run(path, 20, Checkpoint(path, resume_from=path))
+    assert resumed.epoch == 20
+    np.testing.assert_array_equal(resumed.params, straight.params)
+    assert resumed.history.loss == straight.history.loss
+
+
+def test_a_failing_streamed_run_writes_no_checkpoint_after_the_failure(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    checkpoint = Checkpoint(path, every=3)
+    with pytest.raises(KeyboardInterrupt):
+        _streamed_run(path, 40, checkpoint, Crash(17))
+    saved = load_checkpoint(path)
+    assert saved.epoch == 15 and not saved.finished  # the periodic one, not epoch 17
+    resumed = _streamed_run(path, 40, Checkpoint(path, resume_from=path))
+    straight = _streamed_run(path, 40)
+    np.testing.assert_array_equal(resumed.params, straight.params)
 
 
 def test_checkpoint_arguments_are_checked(tmp_path: Path) -> None:

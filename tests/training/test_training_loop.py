@@ -60,8 +60,28 @@ def test_tol_none_runs_exactly_max_epochs_and_tol_stops_early() -> None:
     obj = make_objective(X, y, BinaryCrossEntropy(), alpha=0.1)
     full = train(obj, TrainerState(np.zeros(4)), TrainConfig("gd", 0.5, max_epochs=300, tol=None))
     assert full.epoch == 300 and not full.converged
+    assert np.abs(logistic_grad(full.params, X, y, 0.1)).max() < 1e-6  # no stop without tol
+    # full batch: stops at the first epoch whose parameters have max|grad J| <= tol
     early = train(obj, TrainerState(np.zeros(4)), TrainConfig("gd", 0.5, max_epochs=300, tol=1e-6))
     assert early.converged and early.epoch < 300
+    assert np.abs(logistic_grad(early.params, X, y, 0.1)).max() <= 1e-6
+    before = train(
+        obj, TrainerState(np.zeros(4)), TrainConfig("gd", 0.5, max_epochs=early.epoch - 1, tol=None)
+    )
+    assert np.abs(logistic_grad(before.params, X, y, 0.1)).max() > 1e-6
+    # the gradient test leaves the iterates alone
+    same = train(
+        obj, TrainerState(np.zeros(4)), TrainConfig("gd", 0.5, max_epochs=early.epoch, tol=None)
+    )
+    np.testing.assert_array_equal(same.params, early.params)
+    assert same.history.loss == early.history.loss
+
+
+def test_mini_batches_stop_by_scikit_learns_rule() -> None:
+    obj = make_objective(X, y, BinaryCrossEntropy(), alpha=0.1)
+    config = TrainConfig("sgd", 0.5, 3, max_epochs=300, tol=1e-6)
+    early = train(obj, TrainerState(np.zeros(4), rng=np.random.default_rng(0)), config)
+    assert early.converged and early.epoch < 300 and "improved by less than" in early.stop_reason
     # scikit-learn's rule, checked on the record: each of the last n_iter_no_change epochs
     # failed to beat the best loss before it by tol, and the epoch before them did beat it
     loss = early.history.loss

@@ -16,11 +16,32 @@ the rows into batches of ``batch_size`` (a fresh permutation from ``state.rng`` 
 
 Full-batch solvers (``lbfgs``, ``newton``): one epoch is one solver iteration.
 
+Where the batches come from: an :class:`EpochBatches` yields each epoch's batch
+objectives. :func:`train` builds it from in-memory rows (``ArrayData.subset``);
+:func:`sigmoid_neuron.training.streaming.train_streaming` passes one that streams row
+blocks. A *full-batch* epoch (the batch covers every row: ``batch_size=None`` except for
+``sgd``, or ``batch_size >= n``) is one step on ``J`` itself.
+
 Stopping ("till satisfied"): with ``tol=None`` exactly ``max_epochs`` epochs run (the
 notes' loop). Otherwise, with ``m_k`` the monitored loss of epoch ``k`` (validation loss
-when validation data is given, else the training loss), training stops once
-``m_k > best - tol`` for ``n_iter_no_change`` consecutive epochs (scikit-learn's SGD
-rule); full-batch solvers also stop on their own test ``max|grad J| <= tol``.
+when validation data is given, else the training loss), the *patience rule* (scikit-
+learn's SGD rule) fires once ``m_k > best - tol`` for ``n_iter_no_change`` consecutive
+epochs, and:
+
+- full batch (``lbfgs``, ``newton``, and update rules whose batch covers every row): the
+  run stops *converged* once ``max|grad J| <= tol`` at the parameters reached (for an
+  update rule the gradient comes from the evaluation that the next epoch's step starts
+  with: one extra pass per call, the iterates unchanged). A training loss that merely
+  stalls is no stop: the loss improving by less than ``tol`` per epoch while the
+  gradient is large is slow progress, not a minimum, so such a run goes on to
+  ``max_epochs`` and ends not converged. With validation data the patience rule on the
+  validation loss is early stopping, reported converged;
+- mini-batches: the full gradient is never computed; the patience rule stops the run,
+  reported converged (scikit-learn's SGD convention).
+
+Update rules also stop, *not* converged, when the training loss rose in each of the
+last ``n_iter_no_change`` epochs (without validation data: the learning rate is too
+large). A run that used its whole budget is not converged (``exhausted``).
 
 Divergence guard: a non-finite loss, gradient or parameter vector, or a loss above
 ``divergence_factor * max(J_ref, 1)`` (``J_ref`` the first loss of the run) stops training
@@ -33,7 +54,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,8 +143,11 @@ class TrainConfig:
 
     ``learning_rate`` is a number or a schedule ``t -> eta_t`` (None: the rule's default;
     see :func:`resolve_learning_rate` for names). ``batch_size=None`` is the full batch,
-    except for ``sgd`` where it means :data:`DEFAULT_SGD_BATCH_SIZE`. ``tol=None`` turns
-    the stopping rule off (exactly ``max_epochs`` epochs).
+    except for ``sgd`` where it means :data:`DEFAULT_SGD_BATCH_SIZE`. ``tol``: a full-batch
+    run converges at ``max|grad J| <= tol``; a mini-batch run (and any run on a
+    validation loss) stops after ``n_iter_no_change`` epochs that improve the monitored
+    loss by less than ``tol`` (module docstring); ``tol=None`` turns stopping off
+    (exactly ``max_epochs`` epochs).
     """
 
     optimizer: str = "gd"
@@ -334,8 +358,10 @@ def _hooks(callbacks: Sequence[Any], name: str) -> list[Any]:
     return [getattr(cb, name) for cb in callbacks if callable(getattr(cb, name, None))]
 
 
-def _batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[Any]:
-    """Row index arrays of one epoch; ``[None]`` is the full batch (no copy, no draw)."""
+def batch_rows(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator) -> list[Any]:
+    """Row index arrays of one epoch over ``n`` rows: a permutation from ``rng`` (in order
+    without ``shuffle``) cut into consecutive batches of ``batch_size`` (the last may be
+    shorter); ``[None]`` is the full batch (``batch_size >= n``: no copy, no draw)."""
     if batch_size >= n:
         return [None]
     order = rng.permutation(n) if shuffle else np.arange(n)
@@ -383,8 +409,14 @@ def _end_of_epoch(
     config: TrainConfig,
     validation: LinearObjective | None,
     callbacks: Sequence[Any],
+    grad_max: float | None = None,
 ) -> bool:
-    """Validation loss, stopping rule and callbacks after an epoch; True means stop."""
+    """Validation loss, stopping rules and callbacks after an epoch; True means stop.
+
+    ``grad_max``: ``max|grad J|`` at the parameters reached, given for a full-batch
+    update rule with a ``tol`` (``inf`` if not finite); None for mini-batches and for
+    the solvers (which test the gradient themselves). The rules: module docstring.
+    """
     state.epoch += 1
     state.n_iter += 1
     monitored = state.history.loss[-1]
@@ -394,26 +426,36 @@ def _end_of_epoch(
         state.history.val_loss.append(val)
         monitored = val
     stop = False
-    # full-batch solvers have their own test (max|grad| <= tol); the patience rule only
-    # applies to them through a validation loss (early stopping)
-    patience_rule = validation is not None or config.optimizer not in FULL_BATCH_SOLVERS
-    if patience_rule and _update_stopping(state, monitored, config.tol, config.n_iter_no_change):
-        stop = True
+    full_batch = grad_max is not None or config.optimizer in FULL_BATCH_SOLVERS
+    # the patience rule's bookkeeping runs for the update rules and with validation data
+    # (for full-batch solvers it is then early stopping)
+    counted = validation is not None or config.optimizer in UPDATE_RULES
+    stalled = counted and _update_stopping(state, monitored, config.tol, config.n_iter_no_change)
+    rising = False
+    if stalled and validation is None:
         window = state.history.loss[-(config.n_iter_no_change + 1) :]
         rising = len(window) > 1 and all(a < b for a, b in itertools.pairwise(window))
-        if validation is None and rising:
-            state.converged = False
-            state.stop_reason = (
-                f"the training loss rose in each of the last {config.n_iter_no_change} "
-                f"epochs (to {window[-1]:.6g}): the learning rate is probably too large"
-            )
-        else:
-            state.converged = True
-            what = "validation loss" if validation is not None else "training loss"
-            state.stop_reason = (
-                f"the {what} improved by less than tol={config.tol:g} for "
-                f"{config.n_iter_no_change} consecutive epochs"
-            )
+    if grad_max is not None and config.tol is not None and grad_max <= config.tol:
+        stop = True
+        state.converged = True
+        state.stop_reason = f"max|grad| = {grad_max:.3g} <= tol = {config.tol:.3g}"
+    elif rising:
+        stop = True
+        state.converged = False
+        state.stop_reason = (
+            f"the training loss rose in each of the last {config.n_iter_no_change} "
+            f"epochs (to {state.history.loss[-1]:.6g}): the learning rate is probably too large"
+        )
+    elif stalled and (validation is not None or not full_batch):
+        stop = True
+        state.converged = True
+        what = "validation loss" if validation is not None else "training loss"
+        state.stop_reason = (
+            f"the {what} improved by less than tol={config.tol:g} for "
+            f"{config.n_iter_no_change} consecutive epochs"
+        )
+    # else a full-batch training loss that stalls is no stop: only max|grad| <= tol says
+    # the minimum is reached (slow progress far from it is not convergence)
     for hook in _hooks(callbacks, "on_epoch_end"):
         if hook(state) is True:
             if not stop:
@@ -436,19 +478,72 @@ class TrainingContext:
     validation: LinearObjective | None = None
 
 
+@dataclass(frozen=True)
+class EpochBatches:
+    """Where an update rule's loop gets each epoch's batches.
+
+    ``draw(rng)`` yields the objectives of one epoch's batches in order (restrictions of
+    the training objective to the batch rows; batches of total weight 0 left out),
+    drawing any shuffling from ``rng`` as it goes. ``full``: every epoch is the single
+    full batch, the training objective itself, so ``grad J`` is known every epoch (and
+    the full-batch stopping rule applies). :func:`array_batches` builds it for in-memory
+    rows; :func:`sigmoid_neuron.training.streaming.streamed_batches` for streamed blocks.
+    """
+
+    draw: Callable[[np.random.Generator], Iterable[LinearObjective]]
+    full: bool = False
+
+
+def array_batches(objective: LinearObjective, config: TrainConfig) -> EpochBatches:
+    """Batches of ``config.effective_batch_size(n)`` rows of in-memory data.
+
+    Each epoch a fresh permutation of the rows from the generator (``shuffle``), else
+    the rows in order, cut into consecutive batches (the last may be shorter); a batch
+    size ``>= n`` is the full batch (no draw). Data that cannot be indexed by rows (e.g.
+    Dask blocks) only allow the full batch: ValueError for ``sgd`` or a ``batch_size``.
+    """
+    data: Any = objective.data  # ArrayData (NumPy) or another DataTerm (e.g. Dask blocks)
+    if not callable(getattr(data, "subset", None)):
+        if config.batch_size is not None or config.optimizer == "sgd":
+            raise ValueError(
+                "mini-batches need in-memory (NumPy) data; pass NumPy arrays, or use "
+                "batch_size=None with gd, momentum, nesterov, adam, lbfgs or newton for "
+                "Dask arrays"
+            )
+        return EpochBatches(lambda rng: (objective,), full=True)
+    n = int(data.n_samples)
+    batch_size = config.effective_batch_size(n)
+    if batch_size >= n:
+        return EpochBatches(lambda rng: (objective,), full=True)
+
+    def draw(rng: np.random.Generator) -> Iterator[LinearObjective]:
+        for rows in batch_rows(n, batch_size, config.shuffle, rng):
+            sub = data.subset(rows)
+            if sub.total_weight > 0:  # a batch whose rows all weigh 0 teaches nothing
+                yield LinearObjective(sub, objective.alpha, objective.fit_intercept)
+
+    return EpochBatches(draw)
+
+
 def train(
     objective: LinearObjective,
     state: TrainerState,
     config: TrainConfig,
     *,
     validation: LinearObjective | None = None,
+    batches: EpochBatches | None = None,
 ) -> TrainerState:
     """Run up to ``config.max_epochs`` epochs from ``state`` on ``objective``; return ``state``.
 
     ``validation``: an objective on held-out rows whose value is recorded per epoch and
-    monitored by the stopping rule. Raises :class:`DivergenceError` (a ``ValueError``)
-    when the loss diverges; ``error.state`` (the same object as ``state``) then holds the
-    last good parameters.
+    monitored by the stopping rule. ``batches``: where an update rule gets each epoch's
+    batches (default :func:`array_batches`; the streamed loop passes its own). Raises
+    :class:`DivergenceError` (a ``ValueError``) when the loss diverges; ``error.state``
+    (the same object as ``state``) then holds the last good parameters.
+
+    Stopping (module docstring): ``converged`` is True only when a full-batch run reached
+    ``max|grad J| <= tol``, a mini-batch run stalled by scikit-learn's SGD rule, or the
+    validation loss stopped improving; ``stop_reason`` says which, or why not.
 
     Callbacks with a ``bind(context)`` method get a :class:`TrainingContext` first. An
     ``on_train_begin`` hook may restore ``state`` from a checkpoint (see
@@ -458,11 +553,17 @@ def train(
     When an exception ends the run, ``on_train_end`` hooks see ``stop_reason`` set to
     ``"diverged"`` or ``"failed (ExceptionName)"``.
     """
+    if batches is not None and config.optimizer in FULL_BATCH_SOLVERS:
+        raise ValueError(
+            f"batches apply to the update rules {UPDATE_RULES}; optimizer="
+            f"{config.optimizer!r} takes full-batch iterations"
+        )
 
     def run(callbacks: Sequence[Any], epochs: int) -> bool:
         if config.optimizer in FULL_BATCH_SOLVERS:
             return _run_solver(objective, state, config, validation, callbacks, epochs)
-        return _run_rule(objective, state, config, validation, callbacks, epochs)
+        plan = array_batches(objective, config) if batches is None else batches
+        return _run_rule(objective, state, config, validation, callbacks, epochs, plan)
 
     return drive(objective, state, config, run, validation=validation)
 
@@ -480,8 +581,8 @@ def drive(
     *,
     validation: LinearObjective | None = None,
 ) -> TrainerState:
-    """What every training loop shares around its epochs (used by :func:`train`; a loop
-    over other data, e.g. streamed blocks, passes its own ``run``).
+    """What every training loop shares around its epochs (used by :func:`train`; other
+    data only need an :class:`EpochBatches`, as the streamed loop passes to ``train``).
 
     Checks the starting parameters, resets the per-call bookkeeping, builds the
     callbacks (progress bar with ``verbose``), calls ``bind(context)`` and
@@ -540,23 +641,21 @@ def _run_rule(
     validation: LinearObjective | None,
     callbacks: Sequence[Any],
     epochs: int,
+    batches: EpochBatches,
 ) -> bool:
-    """Run ``epochs`` epochs of the update rule; True if stopped before the budget ran out."""
+    """Run ``epochs`` epochs of the update rule; True if stopped before the budget ran out.
+
+    Full batch with a ``tol``: after each epoch ``(J, grad J)`` is evaluated at the new
+    parameters for the gradient test and kept for the next epoch's step, which would
+    evaluate exactly that (so the iterates and history are those without the test).
+    """
     schedule = config.schedule()
     rule = RULES[config.optimizer](learning_rate=schedule)
     if state.opt_state is None:
         state.opt_state = rule.init(state.params)
-    data: Any = objective.data  # ArrayData (NumPy) or another DataTerm (e.g. Dask blocks)
-    if callable(getattr(data, "subset", None)):
-        n = int(data.n_samples)
-        batch_size = config.effective_batch_size(n)
-    elif config.batch_size is not None or config.optimizer == "sgd":
-        raise ValueError(
-            "mini-batches need in-memory (NumPy) data; pass NumPy arrays, or use "
-            "batch_size=None with gd, momentum, nesterov, adam, lbfgs or newton for Dask arrays"
-        )
-    else:
-        n = batch_size = 1  # full batch over data held elsewhere (e.g. Dask blocks)
+    test_gradient = batches.full and config.tol is not None
+    # (theta, J(theta), grad J(theta)) evaluated at the end of the previous epoch
+    ahead: tuple[Array, float, Array] | None = None
     # the last point whose loss was evaluated finite and in bounds (restored on divergence)
     good_params, good_opt_state = state.params, state.opt_state
     for _ in range(epochs):
@@ -566,50 +665,66 @@ def _run_rule(
         count = int(getattr(state.opt_state, "count", 0))
         state.history.learning_rate.append(float(schedule(count)))
         params, opt_state = state.params, state.opt_state
-        for rows in _batches(n, batch_size, config.shuffle, state.rng):
-            if rows is None:
-                batch_obj = objective
-            else:
-                sub = data.subset(rows)
-                if not sub.total_weight > 0:
-                    continue  # every row of this batch has weight 0: nothing to learn
-                batch_obj = LinearObjective(sub, objective.alpha, objective.fit_intercept)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                value, grad = batch_obj.loss_gradient(params)
-                value = float(value)
-                bad = ""
-                if not _finite(value, grad):
-                    bad = f"the loss or its gradient became {value!r}"
-                else:
-                    if state.reference_loss is None:
-                        state.reference_loss = value
-                    limit = config.divergence_factor * max(state.reference_loss, 1.0)
-                    if value > limit:
-                        bad = (
-                            f"the loss exploded to {value:.6g} (it started at "
-                            f"{state.reference_loss:.6g})"
-                        )
-                if not bad:
-                    good_params, good_opt_state = params, opt_state
-                    step, opt_state = rule.update(grad, opt_state, params)
-                    new_params = params + step
-                    if not np.all(np.isfinite(new_params)):
-                        bad = "the parameters became non-finite"
-            if bad:
-                state.params, state.opt_state = good_params, good_opt_state
-                state.history.learning_rate.pop()
-                count = int(getattr(state.opt_state, "count", 0))
-                state.stop_reason = "diverged"
-                raise DivergenceError(
-                    _divergence_message(state, bad, epoch, schedule, count), state
-                )
-            params = new_params
-            w = batch_obj.data.total_weight
-            total += value * w
-            weight += w
+        draw = iter(batches.draw(state.rng))
+        try:
+            for batch_obj in draw:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    if (
+                        ahead is not None
+                        and batch_obj is objective
+                        and np.array_equal(ahead[0], params)
+                    ):
+                        _, value, grad = ahead
+                    else:
+                        value, grad = batch_obj.loss_gradient(params)
+                        value = float(value)
+                    ahead = None
+                    bad = ""
+                    if not _finite(value, grad):
+                        bad = f"the loss or its gradient became {value!r}"
+                    else:
+                        if state.reference_loss is None:
+                            state.reference_loss = value
+                        limit = config.divergence_factor * max(state.reference_loss, 1.0)
+                        if value > limit:
+                            bad = (
+                                f"the loss exploded to {value:.6g} (it started at "
+                                f"{state.reference_loss:.6g})"
+                            )
+                    if not bad:
+                        good_params, good_opt_state = params, opt_state
+                        step, opt_state = rule.update(grad, opt_state, params)
+                        new_params = params + step
+                        if not np.all(np.isfinite(new_params)):
+                            bad = "the parameters became non-finite"
+                if bad:
+                    state.params, state.opt_state = good_params, good_opt_state
+                    state.history.learning_rate.pop()
+                    count = int(getattr(state.opt_state, "count", 0))
+                    state.stop_reason = "diverged"
+                    raise DivergenceError(
+                        _divergence_message(state, bad, epoch, schedule, count), state
+                    )
+                params = new_params
+                w = batch_obj.data.total_weight
+                total += value * w
+                weight += w
+        finally:
+            close = getattr(draw, "close", None)
+            if close is not None:  # a generator streaming blocks: release what it holds
+                close()
         state.params, state.opt_state = params, opt_state
         state.history.loss.append(total / weight if weight > 0 else math.nan)
-        if _end_of_epoch(state, config, validation, callbacks):
+        grad_max = None
+        if test_gradient:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                value, grad = objective.loss_gradient(params)
+                value = float(value)
+                grad_max = float(np.max(np.abs(grad), initial=0.0))
+            ahead = (params.copy(), value, grad)
+            if not _finite(value, grad):
+                grad_max = math.inf  # the next epoch reports the divergence
+        if _end_of_epoch(state, config, validation, callbacks, grad_max):
             return True
     return False
 
