@@ -72,8 +72,9 @@ COMMON_PARAMETERS_DOC = """
     max_epochs : int
         Epoch budget (iterations for lbfgs/newton).
     tol : float or None
-        Stopping tolerance. Update rules stop after ``n_iter_no_change`` epochs whose
-        monitored loss improves by less than tol; lbfgs/newton stop at max|grad| <= tol.
+        Stopping tolerance. Full-batch runs (lbfgs, newton, and the update rules when a
+        batch covers every row) converge at max|grad J| <= tol; mini-batch runs (and a
+        validation loss) stop after ``n_iter_no_change`` epochs improving by less than tol.
         None disables early stopping: exactly ``max_epochs`` epochs run (the notes' loop).
     n_iter_no_change : int
         Patience of the stopping rule, in epochs.
