@@ -264,8 +264,34 @@ def _pointwise1(code, z, y, s, m, v, g, a, e, k):  # type: ignore[no-untyped-def
         g[r] = d * sig * one_minus * s[r]
 
 
-@_jit(fastmath=_FASTMATH)
+def _dots_blas(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
+    """``z[r] = b + X[s0 + r] . w`` by BLAS gemv for float64 ``X`` (see :func:`_dots`)."""
+    zs = np.dot(X[s0 : s0 + m], w)
+    for r in range(m):
+        z[r] = b + zs[r]
+
+
 def _dots(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
+    """``z[r] = b + X[s0 + r] . w``: BLAS gemv for float64 ``X`` (vectorised, summed in a
+    fixed order), the explicit-partial-sums loop otherwise (float32 rows widened)."""
+    if X.dtype == np.float64:
+        _dots_blas(X, w, b, s0, m, z)
+    else:
+        _dots_loop(X, w, b, s0, m, z)
+
+
+if HAVE_NUMBA:
+    _dots_blas = _jit()(_dots_blas)
+
+    @importlib.import_module("numba.extending").overload(_dots)
+    def _dots_overload(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
+        if X.dtype == numba.types.float64:
+            return lambda X, w, b, s0, m, z: _dots_blas(X, w, b, s0, m, z)
+        return lambda X, w, b, s0, m, z: _dots_loop(X, w, b, s0, m, z)
+
+
+@_jit(fastmath=_FASTMATH)
+def _dots_loop(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
     """``z[r] = b + X[s0 + r] . w`` for ``r < m``, in float64.
 
     ``w`` is float64, so float32 rows are widened in registers: ``z`` (hence the loss
