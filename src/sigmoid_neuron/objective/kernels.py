@@ -15,13 +15,14 @@ update ``G += g^T X_sub`` are all done while the sub-block is hot. Methods:
 
 ``"numba"``
     compiled loops (GIL released) over chunks of ~2 MiB of rows, chunks pulled
-    dynamically by ``n_threads`` threads; updates four rows at a time; the pointwise
-    loss vectorised (its own ``exp``/``log1p``, accurate to ~2
-    ulp). ``z`` and the loss are float64 whatever the storage dtype; the update
-    ``g^T X_sub`` runs in ``X``'s dtype and is added into a float64 total per
-    sub-block, so float32 ``X`` is read as float32 and never converted as a whole.
-    (Several outputs, e.g. the multinomial loss, go row by row with scalar ``exp``.)
-    Needs C-contiguous ``X``.
+    dynamically by ``n_threads`` threads. The row dot products and the update
+    ``G += g^T X_sub`` are explicit SIMD with a summation order written in the source
+    (:mod:`sigmoid_neuron.objective.simd`), so every process computes the same bits;
+    the pointwise loss is vectorised (its own ``exp``/``log1p``, accurate to ~2 ulp).
+    ``z``, the loss and the gradient are accumulated in float64 whatever the storage
+    dtype: float32 ``X`` is read as float32 and widened in registers, never converted
+    as a whole. (Several outputs, e.g. the multinomial loss, take the loss row by row
+    with scalar ``exp``.) Needs C-contiguous ``X``.
 ``"blas"``
     blocks of rows small enough to stay in the L2 cache; per block ``z = X_b W^T``,
     the pointwise loss, and ``g_b^T X_b`` (two BLAS calls on a hot block), blocks spread
@@ -67,11 +68,15 @@ from sigmoid_neuron.objective.links import (
 )
 
 numba: Any
+row_dot: Any
+rows_axpy: Any
 try:  # numba is the optional "fast" extra; without it the BLAS path is used.
     numba = importlib.import_module("numba")
+    from sigmoid_neuron.objective.simd import row_dot, rows_axpy
+
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover - exercised only where numba is absent
-    numba = None
+    numba = row_dot = rows_axpy = None
     HAVE_NUMBA = False
 
 Array = NDArray[Any]
@@ -264,85 +269,11 @@ def _pointwise1(code, z, y, s, m, v, g, a, e, k):  # type: ignore[no-untyped-def
         g[r] = d * sig * one_minus * s[r]
 
 
-def _dots_blas(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
-    """``z[r] = b + X[s0 + r] . w`` by BLAS gemv for float64 ``X`` (see :func:`_dots`)."""
-    zs = np.dot(X[s0 : s0 + m], w)
-    for r in range(m):
-        z[r] = b + zs[r]
-
-
+@_jit()
 def _dots(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
-    """``z[r] = b + X[s0 + r] . w``: BLAS gemv for float64 ``X`` (vectorised, summed in a
-    fixed order), the explicit-partial-sums loop otherwise (float32 rows widened)."""
-    if X.dtype == np.float64:
-        _dots_blas(X, w, b, s0, m, z)
-    else:
-        _dots_loop(X, w, b, s0, m, z)
-
-
-if HAVE_NUMBA:
-    _dots_blas = _jit()(_dots_blas)
-
-    @importlib.import_module("numba.extending").overload(_dots)
-    def _dots_overload(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
-        if X.dtype == numba.types.float64:
-            return lambda X, w, b, s0, m, z: _dots_blas(X, w, b, s0, m, z)
-        return lambda X, w, b, s0, m, z: _dots_loop(X, w, b, s0, m, z)
-
-
-@_jit(fastmath=_FASTMATH)
-def _dots_loop(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
-    """``z[r] = b + X[s0 + r] . w`` for ``r < m``, in float64.
-
-    ``w`` is float64, so float32 rows are widened in registers: ``z`` (hence the loss
-    that line searches compare) keeps float64 accuracy. (Measured: blocking several
-    rows per loop is no faster here; this pass runs at the memory stream's pace.)
-    """
-    d = w.shape[0]
-    d4 = d - d % 4
+    """``z[r] = b + X[s0 + r] . w`` for ``r < m``, in float64 (explicit SIMD, fixed order)."""
     for r in range(m):
-        i = s0 + r
-        # four partial sums in a fixed order: SIMD lanes without reassociation, so the
-        # result is the same bit for bit in every process (see _FASTMATH)
-        a0 = 0.0
-        a1 = 0.0
-        a2 = 0.0
-        a3 = 0.0
-        for j in range(0, d4, 4):
-            a0 += X[i, j] * w[j]
-            a1 += X[i, j + 1] * w[j + 1]
-            a2 += X[i, j + 2] * w[j + 2]
-            a3 += X[i, j + 3] * w[j + 3]
-        zi = (a0 + a1) + (a2 + a3)
-        for j in range(d4, d):
-            zi += X[i, j] * w[j]
-        z[r] = b + zi
-
-
-@_jit(fastmath=_FASTMATH)
-def _axpys(X, g, s0, m, acc):  # type: ignore[no-untyped-def]
-    """``acc += sum_{r < m} g[r] X[s0 + r]``, four rows per update of ``acc``.
-
-    ``g`` and ``acc`` have ``X``'s dtype (float32 arithmetic for float32 data); the
-    caller adds ``acc`` into a float64 total after each sub-block.
-    """
-    d = acc.shape[0]
-    r = 0
-    while r + 4 <= m:
-        i = s0 + r
-        g0 = g[r]
-        g1 = g[r + 1]
-        g2 = g[r + 2]
-        g3 = g[r + 3]
-        for j in range(d):
-            acc[j] += (g0 * X[i, j] + g1 * X[i + 1, j]) + (g2 * X[i + 2, j] + g3 * X[i + 3, j])
-        r += 4
-    while r < m:
-        i = s0 + r
-        gr = g[r]
-        for j in range(d):
-            acc[j] += gr * X[i, j]
-        r += 1
+        z[r] = b + row_dot(X, s0 + r, w)
 
 
 @_jit(fastmath=_FASTMATH)
@@ -350,10 +281,10 @@ def _chunk_sums1(X, y, sw, w, b, code, order, start, stop, sub, G):  # type: ign
     """One output: rows ``start:stop``; ``G[:d] = sum s_i g_i x_i``, ``G[d] = sum s_i g_i``.
 
     Returns ``sum s_i l_i``. Rows go in sub-blocks of ``sub`` rows (~256 KiB, so they
-    stay in L2): ``z_r = w . x_r + b`` in float64 (the one read of the rows from
-    memory), the pointwise loss over the sub-block (float64, vectorised), then
-    ``acc += g_r x_r`` from the cache in ``X``'s dtype (float32 arithmetic for float32
-    data, twice the lanes), ``acc`` added into a float64 total after every sub-block.
+    stay in L2): ``z_r = w . x_r + b`` (the one read of the rows from memory), the
+    pointwise loss over the sub-block (vectorised), then ``G += sum_r g_r x_r`` from
+    the cache, column-blocked (:func:`~sigmoid_neuron.objective.simd.rows_axpy`); all
+    in float64, float32 rows widened lane by lane.
     """
     d = w.shape[0]
     has_sw = sw.shape[0] > 0
@@ -365,8 +296,6 @@ def _chunk_sums1(X, y, sw, w, b, code, order, start, stop, sub, G):  # type: ign
     ab = np.empty(sub)
     eb = np.empty(sub)
     kb = np.empty(sub, dtype=np.int64)
-    gx = np.empty(sub, dtype=X.dtype)
-    acc = np.empty(d, dtype=X.dtype)
     total_g = np.zeros(d)
     total = 0.0
     gsum = 0.0
@@ -384,66 +313,66 @@ def _chunk_sums1(X, y, sw, w, b, code, order, start, stop, sub, G):  # type: ign
         if order > 0:
             for r in range(m):
                 gsum += gbuf[r]
-                gx[r] = gbuf[r]
-            acc[:] = 0
-            _axpys(X, gx, s0, m, acc)
-            for j in range(d):
-                total_g[j] += acc[j]
+            rows_axpy(X, s0, m, gbuf, total_g)
     G[:d] = total_g
     G[d] = gsum
     return total
 
 
 @_jit(fastmath=_FASTMATH)
-def _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, G):  # type: ignore[no-untyped-def]
+def _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, sub, G):  # type: ignore[no-untyped-def]
     """K outputs: rows ``start:stop``, ``G[k, :d] = sum s_i g_ik x_i``, ``G[k, d] = sum s_i g_ik``.
 
     Losses: half squared error per output (code 0) or the multinomial cross-entropy
-    ``sum_k y_k (lse(z) - z_k)`` with gradient ``softmax(z) - y`` (code 3).
+    ``sum_k y_k (lse(z) - z_k)`` with gradient ``softmax(z) - y`` (code 3). Sub-blocks
+    as in :func:`_chunk_sums1`: ``z_ik = W_k . x_i + b_k`` (the row is read from memory
+    for the first class, from L1 for the others), the loss row by row (scalar
+    ``exp``), then one column-blocked update per class from the cache.
     """
     K, d = W.shape
     has_sw = sw.shape[0] > 0
-    acc = np.zeros((K, d + 1))
+    gbuf = np.empty((K, sub))
+    acc = np.zeros((K, d))
+    gsum = np.zeros(K)
     z = np.empty(K)
-    g = np.empty(K)
     total = 0.0
-    for i in range(start, stop):
-        for k in range(K):
-            zk = b[k]
-            for j in range(d):
-                zk += X[i, j] * W[k, j]
-            z[k] = zk
-        value = 0.0
-        if code == 3:
-            m = z[0]
-            for k in range(1, K):
-                m = max(m, z[k])
-            se = 0.0
+    for s0 in range(start, stop, sub):
+        m = min(sub, stop - s0)
+        for r in range(m):
+            i = s0 + r
             for k in range(K):
-                se += math.exp(z[k] - m)  # exponents <= 0
-            lse = m + math.log(se)  # se >= 1
-            for k in range(K):
-                yk = float(y[i, k])
-                value += yk * (lse - z[k])
-                g[k] = math.exp(z[k] - lse) - yk
-        else:
-            for k in range(K):
-                r = z[k] - float(y[i, k])
-                value += 0.5 * r * r
-                g[k] = r
-        if has_sw:
-            si = float(sw[i])
-            value *= si
-            for k in range(K):
-                g[k] *= si
-        total += value
+                z[k] = b[k] + row_dot(X, i, W[k])
+            value = 0.0
+            if code == 3:
+                zmax = z[0]
+                for k in range(1, K):
+                    zmax = max(zmax, z[k])
+                se = 0.0
+                for k in range(K):
+                    se += math.exp(z[k] - zmax)  # exponents <= 0
+                lse = zmax + math.log(se)  # se >= 1
+                for k in range(K):
+                    yk = float(y[i, k])
+                    value += yk * (lse - z[k])
+                    gbuf[k, r] = math.exp(z[k] - lse) - yk
+            else:
+                for k in range(K):
+                    res = z[k] - float(y[i, k])
+                    value += 0.5 * res * res
+                    gbuf[k, r] = res
+            if has_sw:
+                si = float(sw[i])
+                value *= si
+                for k in range(K):
+                    gbuf[k, r] *= si
+            total += value
         if order > 0:
             for k in range(K):
-                gk = g[k]
-                acc[k, d] += gk
-                for j in range(d):
-                    acc[k, j] += gk * X[i, j]
-    G[:, :] = acc
+                for r in range(m):
+                    gsum[k] += gbuf[k, r]
+                rows_axpy(X, s0, m, gbuf[k], acc[k])
+    G[:, :d] = acc
+    G[:, d] = gsum
     return total
 
 
@@ -464,7 +393,7 @@ def _chunks(X, y, sw, W, b, code, order, chunk, sub, c0, c1, loss_out, G_out):  
                 X, y, sw, W[0], b[0], code, order, start, stop, sub, G_out[c, 0]
             )
         else:
-            loss_out[c] = _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, G_out[c])
+            loss_out[c] = _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, sub, G_out[c])
 
 
 def _numba_sums(
