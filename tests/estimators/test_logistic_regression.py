@@ -194,3 +194,15 @@ def test_divergent_learning_rate_raises_with_a_hint() -> None:
 def test_non_finite_features_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="Input X contains"):
         LogisticRegression().fit([[0.0], [bad]], [0, 1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_value_anywhere_in_a_large_X_is_refused(bad: float, dtype: type) -> None:
+    """The parallel finite check covers every chunk: one bad value in the last row."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60_000, 30)).astype(dtype)
+    y = (X[:, 0] > 0).astype(int)
+    X[-1, -1] = bad
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
+        LogisticRegression().fit(X, y)

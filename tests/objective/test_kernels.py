@@ -23,7 +23,7 @@ from sigmoid_neuron.objective import (
     SigmoidHalfSquaredError,
     make_objective,
 )
-from sigmoid_neuron.objective.kernels import HAVE_NUMBA, fused_sums
+from sigmoid_neuron.objective.kernels import HAVE_NUMBA, all_finite, fused_sums
 from sigmoid_neuron.objective.linear import block_sums
 
 METHODS = ["numba", "blas", "plain"] if HAVE_NUMBA else ["blas", "plain"]
@@ -336,3 +336,22 @@ def test_works_in_a_forked_child_after_the_parent_used_its_threads() -> None:
         value, grad = pool.apply_async(_sums_in_child, ((X, y, sw, W, b, loss),)).get(timeout=60)
     assert value == parent.loss
     np.testing.assert_array_equal(grad, parent.grad_coef)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_all_finite_finds_one_bad_value_in_any_chunk(dtype: type, order: str) -> None:
+    rng = np.random.default_rng(7)
+    X = np.asarray(rng.normal(size=(50_000, 13)).astype(dtype), order=order)
+    X[::997] = np.finfo(dtype).max  # huge finite values: nothing may overflow into a false alarm
+    assert all_finite(X, n_threads=2) and np.isfinite(X).all()
+    for bad in (np.nan, np.inf, -np.inf):
+        for _ in range(5):
+            i, j = rng.integers(0, X.shape[0]), rng.integers(0, X.shape[1])
+            old = X[i, j]
+            X[i, j] = bad
+            assert not all_finite(X, n_threads=2)
+            assert not all_finite(X, n_threads=1)
+            X[i, j] = old
+    assert all_finite(X)
+    assert all_finite(np.empty((0, 3))) and not all_finite(np.array([[np.nan]]))

@@ -339,3 +339,26 @@ def test_newton_is_scale_free_on_least_squares(scale: float) -> None:
     expected = np.linalg.lstsq(X1, y, rcond=None)[0]
     np.testing.assert_allclose(result.theta, expected, rtol=1e-8, atol=1e-12 * scale)
     assert result.converged and result.n_iter >= 1
+
+
+def test_lbfgs_evaluates_each_point_once(breast_cancer):
+    """SciPy re-evaluates theta0 first; that call reuses the evaluation already made."""
+    X, y = breast_cancer
+    obj = make_objective(X, y, BinaryCrossEntropy(), alpha=1e-2)
+    seen: list[bytes] = []
+
+    class Counting:
+        n_params = obj.n_params
+
+        def loss(self, theta):
+            return obj.loss(theta)
+
+        def loss_gradient(self, theta):
+            seen.append(np.asarray(theta, dtype=np.float64).tobytes())
+            return obj.loss_gradient(theta)
+
+    res = lbfgs(Counting(), np.zeros(obj.n_params), tol=1e-8)
+    assert res.converged
+    assert res.n_evals == len(seen)
+    assert seen.count(np.zeros(obj.n_params).tobytes()) == 1
+    np.testing.assert_allclose(res.theta, lbfgs(obj, np.zeros(obj.n_params), tol=1e-8).theta)

@@ -28,9 +28,15 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _assert_all_finite,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sigmoid_neuron.objective import LinearObjective, PointwiseLoss, make_objective
+from sigmoid_neuron.objective.kernels import all_finite
 from sigmoid_neuron.optim.schedules import SCHEDULES
 from sigmoid_neuron.training import (
     OPTIMIZERS,
@@ -243,7 +249,18 @@ class _LinearModel(BaseEstimator):
                 numeric_y=params["y_numeric"],
                 multi_output=params["multi_output"],
             )
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32], **params)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,  # checked below on all cores, without a temporary
+            **params,
+        )
+        if not all_finite(X):
+            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
+            raise ValueError("Input X contains NaN or infinity; remove or impute those values")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True

@@ -88,6 +88,7 @@ __all__ = [
     "METHODS",
     "SMALL_SIZE",
     "KernelSums",
+    "all_finite",
     "default_threads",
     "fused_sums",
 ]
@@ -424,6 +425,24 @@ def _numba_sums(
     return float(loss_out.sum()), G[:, :d], G[:, d]
 
 
+@_jit(fastmath={"reassoc"})
+def _zero_sums(X, chunk, c0, c1, out):  # type: ignore[no-untyped-def]
+    """``out[c] = sum 0 * x`` over the rows of chunks ``c0 <= c < c1``: 0 or NaN.
+
+    ``0 * x`` is (+-)0 for finite ``x`` and NaN for NaN or +-inf, so the sum is NaN
+    exactly when a chunk holds a non-finite value, whatever the order of the additions
+    (reassociation lets the loop vectorise without changing that; nothing assumes
+    finite values).
+    """
+    n, d = X.shape
+    for c in range(c0, c1):
+        acc = 0.0
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            for j in range(d):
+                acc += X[i, j] * 0.0
+        out[c] = acc
+
+
 # --------------------------------------------------------------------------- threads
 
 _POOL: ThreadPoolExecutor | None = None
@@ -723,6 +742,32 @@ def _resolve_method(method: str, X: Array, loss: PointwiseLoss) -> str:
     if HAVE_NUMBA and _numba_ready(X) and type(loss) in _LOSS_CODES:
         return "numba"
     return "blas"
+
+
+def all_finite(X: Array, n_threads: int | None = None) -> bool:
+    """Whether every element of a float array is finite, in one pass shared by threads.
+
+    ``all_ij isfinite(x_ij)``, computed as ``sum_ij 0 * x_ij == 0`` per chunk of ~2 MiB
+    of rows (``0 * inf`` and ``0 * NaN`` are NaN): for C-contiguous float32/float64
+    ``X`` with numba, the chunks go to ``n_threads`` threads (default
+    :func:`default_threads`) without any temporary array; otherwise ``np.isfinite``
+    block by block.
+    """
+    X2 = X.reshape(X.shape[0], -1) if X.ndim != 2 else X
+    n = X2.shape[0]
+    if n == 0 or X2.size == 0:
+        return True
+    chunk = _rows_for(CHUNK_BYTES, X2)
+    n_chunks = -(-n // chunk)
+    if not (HAVE_NUMBA and _numba_ready(X2)) or X2.size < SMALL_SIZE:
+        return all(bool(np.isfinite(X2[s : s + chunk]).all()) for s in range(0, n, chunk))
+    out = np.zeros(n_chunks)
+
+    def run(c0: int, c1: int) -> None:
+        _zero_sums(X2, chunk, c0, c1, out)
+
+    _share(run, n_chunks, default_threads() if n_threads is None else int(n_threads))
+    return not np.isnan(out).any()
 
 
 def _numba_ready(X: Array) -> bool:

@@ -193,8 +193,14 @@ def lbfgs(
     n_evals = 0
     last: dict[str, Any] = {"theta": theta.copy(), "loss": math.nan}
 
+    first: list[tuple[Array, float, Array]] = []  # theta0's evaluation, for SciPy's first call
+
     def fun(x: Array) -> tuple[float, Array]:
         nonlocal n_evals
+        if first and np.array_equal(x, first[0][0]):
+            _, value0, grad0 = first.pop()
+            return value0, grad0.copy()
+        first.clear()
         n_evals += 1
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value, grad = objective.loss_gradient(x)
@@ -220,6 +226,7 @@ def lbfgs(
         return SolverResult(
             theta, 0, True, "max|grad| <= tol at theta0", history, f0, _grad_max(g0), n_evals
         )
+    first.append((theta.copy(), f0, g0))  # SciPy starts by evaluating theta0 again
     try:
         res = scipy.optimize.minimize(
             fun,
