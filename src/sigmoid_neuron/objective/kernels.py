@@ -154,9 +154,9 @@ def _jit(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 # Row loops: contraction (FMA) but no reassociation. With "reassoc" LLVM vectorises the
 # reductions, but how it does so differed between a freshly compiled kernel and the
 # same kernel loaded from numba's cache, so two processes disagreed in the last bit
-# and a resumed run was not bit for bit the uninterrupted one. Dot products are written
-# with explicit partial sums instead (SIMD lanes in a fixed order). No assumption about
-# NaN/inf is made: non-finite input propagates.
+# and a resumed run was not bit for bit the uninterrupted one. The reductions over a
+# row are explicit SIMD in a fixed order instead (sigmoid_neuron.objective.simd). No
+# assumption about NaN/inf is made: non-finite input propagates.
 _FASTMATH = {"contract", "nsz"}
 # Pointwise math: contraction only. Reassociation would undo the Cody-Waite range
 # reduction of exp below.
