@@ -362,3 +362,23 @@ def test_lbfgs_evaluates_each_point_once(breast_cancer):
     assert res.n_evals == len(seen)
     assert seen.count(np.zeros(obj.n_params).tobytes()) == 1
     np.testing.assert_allclose(res.theta, lbfgs(obj, np.zeros(obj.n_params), tol=1e-8).theta)
+
+
+def test_lbfgs_holds_blas_to_one_thread_while_it_runs(breast_cancer):
+    """OpenBLAS threads spinning between evaluations would compete with the kernel's."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    X, y = breast_cancer
+    obj = make_objective(X, y, BinaryCrossEntropy(), alpha=1e-2)
+    seen: list[list[int]] = []
+
+    def callback(k, theta, value):
+        seen.append(blas_threads())
+
+    lbfgs(obj, np.zeros(obj.n_params), tol=1e-8, callback=callback)
+    assert seen and all(all(n == 1 for n in threads) for threads in seen)
+    assert blas_threads() == before

@@ -218,70 +218,80 @@ def lbfgs(
         if callback is not None and callback(len(history), x.copy(), value) is True:
             raise StopIteration
 
-    try:
-        f0, g0 = fun(theta)
-    except _NonFinite:
-        return _nonfinite_result(theta, 0, history, n_evals, "at theta0")
-    if _grad_max(g0) <= tol:
+    def run() -> SolverResult:
+        nonlocal theta
+        try:
+            f0, g0 = fun(theta)
+        except _NonFinite:
+            return _nonfinite_result(theta, 0, history, n_evals, "at theta0")
+        if _grad_max(g0) <= tol:
+            return SolverResult(
+                theta, 0, True, "max|grad| <= tol at theta0", history, f0, _grad_max(g0), n_evals
+            )
+        first.append((theta.copy(), f0, g0))  # SciPy starts by evaluating theta0 again
+        try:
+            res = scipy.optimize.minimize(
+                fun,
+                theta,
+                jac=True,
+                method="L-BFGS-B",
+                callback=scipy_callback,
+                options={
+                    "maxiter": max_iter,
+                    "maxfun": max(15000, 20 * max_iter),
+                    "maxcor": int(max_corrections),
+                    "gtol": tol,
+                    "ftol": _FTOL,
+                    "maxls": 50,
+                },
+            )
+        except _NonFinite:
+            return _nonfinite_result(
+                last["theta"],
+                len(history),
+                history,
+                n_evals,
+                "during the line search",
+                last["loss"],
+            )
+        theta = np.asarray(res.x, dtype=np.float64)
+        gmax = _grad_max(np.asarray(res.jac))
+        text = res.message if isinstance(res.message, str) else str(res.message)
+        if gmax <= tol:
+            converged, message = True, f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}"
+        elif res.status == 0:
+            converged = True
+            message = (
+                f"the objective stopped decreasing at float64 precision (max|grad| = "
+                f"{gmax:.3g}, tol = {tol:.3g}; SciPy: {text})"
+            )
+        elif res.status == 99:
+            converged, message = False, f"stopped by the callback (max|grad| = {gmax:.3g})"
+        elif res.status == 1:
+            converged = False
+            message = (
+                f"reached max_iter={max_iter} with max|grad| = {gmax:.3g} > tol = {tol:.3g}; "
+                "increase max_iter, standardise the features / increase alpha so the problem "
+                "is better conditioned, or loosen tol (float32 data limit the gradient's "
+                "accuracy to about 1e-7 of its scale)"
+            )
+        else:
+            converged = False
+            message = (
+                f"L-BFGS-B stopped with max|grad| = {gmax:.3g} > tol = {tol:.3g} ({text}); "
+                "the problem may be badly conditioned: standardise the features or raise alpha"
+            )
         return SolverResult(
-            theta, 0, True, "max|grad| <= tol at theta0", history, f0, _grad_max(g0), n_evals
+            theta, int(res.nit), converged, message, history, float(res.fun), gmax, n_evals
         )
-    first.append((theta.copy(), f0, g0))  # SciPy starts by evaluating theta0 again
-    try:
-        res = scipy.optimize.minimize(
-            fun,
-            theta,
-            jac=True,
-            method="L-BFGS-B",
-            callback=scipy_callback,
-            options={
-                "maxiter": max_iter,
-                "maxfun": max(15000, 20 * max_iter),
-                "maxcor": int(max_corrections),
-                "gtol": tol,
-                "ftol": _FTOL,
-                "maxls": 50,
-            },
-        )
-    except _NonFinite:
-        return _nonfinite_result(
-            last["theta"],
-            len(history),
-            history,
-            n_evals,
-            "during the line search",
-            last["loss"],
-        )
-    theta = np.asarray(res.x, dtype=np.float64)
-    gmax = _grad_max(np.asarray(res.jac))
-    text = res.message if isinstance(res.message, str) else str(res.message)
-    if gmax <= tol:
-        converged, message = True, f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}"
-    elif res.status == 0:
-        converged = True
-        message = (
-            f"the objective stopped decreasing at float64 precision (max|grad| = "
-            f"{gmax:.3g}, tol = {tol:.3g}; SciPy: {text})"
-        )
-    elif res.status == 99:
-        converged, message = False, f"stopped by the callback (max|grad| = {gmax:.3g})"
-    elif res.status == 1:
-        converged = False
-        message = (
-            f"reached max_iter={max_iter} with max|grad| = {gmax:.3g} > tol = {tol:.3g}; "
-            "increase max_iter, standardise the features / increase alpha so the problem "
-            "is better conditioned, or loosen tol (float32 data limit the gradient's "
-            "accuracy to about 1e-7 of its scale)"
-        )
-    else:
-        converged = False
-        message = (
-            f"L-BFGS-B stopped with max|grad| = {gmax:.3g} > tol = {tol:.3g} ({text}); "
-            "the problem may be badly conditioned: standardise the features or raise alpha"
-        )
-    return SolverResult(
-        theta, int(res.nit), converged, message, history, float(res.fun), gmax, n_evals
-    )
+
+    # BLAS on one thread for the whole run: SciPy's L-BFGS-B calls BLAS between our
+    # evaluations, and OpenBLAS threads left spinning after such a call slow down the
+    # evaluations' own threads (see kernels.single_threaded_blas)
+    from sigmoid_neuron.objective.kernels import single_threaded_blas
+
+    with single_threaded_blas():
+        return run()
 
 
 # ---------------------------------------------------------------- Newton
