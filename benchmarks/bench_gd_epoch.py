@@ -139,7 +139,18 @@ def _one_shape(n: int, d: int, repeats: int) -> tuple[Table, dict[str, Any]]:
     for name, t in entries:
         table.add(**{"implementation": name, "time per epoch": seconds(t), "vs ours": t / ours_t})
     if torch_epoch is None:
-        table.notes.append("PyTorch is not importable here: its row is left out.")
+        table.notes.append(
+            "PyTorch is not importable here: its row is left out (a CPU build, e.g. "
+            "`.venv/bin/pip install torch==2.13.0` where that wheel is at hand, adds it; it "
+            "is never part of the `make test` install)."
+        )
+    else:
+        import torch
+
+        table.notes.append(
+            f"PyTorch {torch.__version__} on the CPU, {torch.get_num_threads()} threads, "
+            "autograd off: the same formula as the NumPy row."
+        )
     print(table.text(), flush=True)
     return table, {"data": f"{n:,} x {d}", "times": dict(entries)}
 

@@ -206,3 +206,14 @@ def test_a_non_finite_value_anywhere_in_a_large_X_is_refused(bad: float, dtype: 
     X[-1, -1] = bad
     with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
         LogisticRegression().fit(X, y)
+
+
+def test_assume_finite_skips_the_finite_check() -> None:
+    """scikit-learn's set_config(assume_finite=True) is honoured: no pass over X for it."""
+    from sklearn import config_context
+
+    from sigmoid_neuron.training import DivergenceError
+
+    X = np.array([[0.0], [np.nan], [1.0], [2.0]])
+    with config_context(assume_finite=True), pytest.raises(DivergenceError, match="not finite"):
+        LogisticRegression().fit(X, [0, 1, 0, 1])

@@ -355,3 +355,63 @@ def test_all_finite_finds_one_bad_value_in_any_chunk(dtype: type, order: str) ->
             X[i, j] = old
     assert all_finite(X)
     assert all_finite(np.empty((0, 3))) and not all_finite(np.array([[np.nan]]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"coef": np.zeros((1, 8))}, r"coef must have shape \(K, 64\)"),
+        ({"intercept": np.zeros(2)}, r"intercept must have shape \(1,\)"),
+        ({"y": np.zeros(4999)}, r"y must have shape \(5000, 1\)"),
+        ({"sample_weight": np.ones(3)}, r"sample_weight must have shape \(5000,\)"),
+    ],
+)
+def test_mismatched_shapes_are_refused_before_any_compiled_loop(change, match, method) -> None:  # type: ignore[no-untyped-def]
+    """The compiled loops trust the shapes: a short coef once read (and wrote) out of bounds."""
+    rng = np.random.default_rng(0)
+    args = {
+        "X": rng.normal(size=(5000, 64)),
+        "y": np.zeros(5000),
+        "sample_weight": None,
+        "coef": np.zeros((1, 64)),
+        "intercept": np.zeros(1),
+    }
+    args.update(change)
+    with pytest.raises(ValueError, match=match):
+        fused_sums(loss=BinaryCrossEntropy(), order=1, method=method, **args)
+
+
+def test_all_finite_on_odd_shapes() -> None:
+    assert all_finite(np.empty(0)) and all_finite(np.empty((0, 3, 4)))
+    assert not all_finite(np.array(np.nan)) and all_finite(np.array(1.0))
+    cube = np.zeros((4, 3, 2))
+    assert all_finite(cube)
+    cube[3, 2, 1] = np.inf
+    assert not all_finite(cube)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_inside_the_blas_limit_gets_its_blas_threads_back() -> None:
+    import json
+
+    from threadpoolctl import threadpool_info
+
+    from sigmoid_neuron.objective.kernels import single_threaded_blas
+
+    def counts() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = counts()
+    read, write = os.pipe()
+    with single_threaded_blas():
+        assert all(n == 1 for n in counts())
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.write(write, json.dumps(counts()).encode())
+            os._exit(0)
+    os.close(write)
+    child = json.loads(os.read(read, 1000).decode())
+    os.waitpid(pid, 0)
+    assert child == before
+    assert counts() == before

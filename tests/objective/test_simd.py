@@ -155,3 +155,17 @@ def test_multinomial_kernel_over_row_lengths(d: int) -> None:
     assert out.loss == pytest.approx(math.fsum(lse - z[np.arange(2000), labels]), rel=1e-12)
     np.testing.assert_allclose(out.grad_coef, (p - Y).T @ X, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(out.grad_intercept, (p - Y).sum(axis=0), rtol=1e-10, atol=1e-10)
+
+
+def test_kernels_record_the_hash_of_simd_source() -> None:
+    """numba's cache would keep kernels compiled with an older simd.py (it keys on
+    kernels.py only): a change to simd.py must come with a new SIMD_SOURCE_SHA256."""
+    import hashlib
+    from pathlib import Path
+
+    from sigmoid_neuron.objective import kernels, simd
+
+    source = Path(simd.__file__).read_bytes().replace(b"\r\n", b"\n")
+    assert hashlib.sha256(source).hexdigest() == kernels.SIMD_SOURCE_SHA256, (
+        "simd.py changed: set SIMD_SOURCE_SHA256 in objective/kernels.py to its new SHA-256"
+    )

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -258,7 +259,7 @@ class _LinearModel(BaseEstimator):
             ensure_all_finite=False,  # checked below on all cores, without a temporary
             **params,
         )
-        if not all_finite(X):
+        if not get_config()["assume_finite"] and not all_finite(X):
             _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
             raise ValueError("Input X contains NaN or infinity; remove or impute those values")
         if sample_weight is not None:

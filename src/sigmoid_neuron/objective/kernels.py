@@ -107,6 +107,12 @@ BLOCK_BYTES = 1 << 19
 #: bytes of X per block for the Hessian (large enough for efficient syrk/gemm)
 HESSIAN_BLOCK_BYTES = 1 << 22
 
+#: SHA-256 of simd.py. numba's cache keys a compiled function on its own file only, so
+#: the kernels below, which inline simd.py's intrinsics, would keep stale machine code
+#: after a change to simd.py alone; a test checks this value, and updating it changes
+#: this file, which invalidates the cache.
+SIMD_SOURCE_SHA256 = "3730c422ca129e675819284a83b3a0966a199277a2c355ac5dd36c14f300c301"
+
 # loss codes understood by the compiled kernel
 _SQUARED, _SIGMOID_SQUARED, _CROSS_ENTROPY, _MULTINOMIAL = 0, 1, 2, 3
 _LOSS_CODES: dict[type[PointwiseLoss], int] = {
@@ -240,8 +246,9 @@ def _pointwise1(code, z, y, s, m, v, g, a, e, k):  # type: ignore[no-untyped-def
     ``a``, ``e`` (float64) and ``k`` (int64) are scratch. Codes: 0 half squared error
     ``(z - y)^2/2, z - y``; 1 ``(sigma(z) - y)^2/2, (sigma - y) sigma (1 - sigma)``;
     2 binary cross-entropy ``softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z,
-    sigma(z) - y``. ``sigma`` and ``1 - sigma`` both come from ``e = e^-|z|``
-    (``1/(1+e)`` and ``e/(1+e)``), so neither is computed by cancellation.
+    sigma(z) - y`` (for ``z >= 0`` as ``(1 - y) - sigma(-z)``). ``sigma`` and
+    ``1 - sigma`` both come from ``e = e^-|z|`` (``1/(1+e)`` and ``e/(1+e)``), so neither
+    is computed by cancellation.
     """
     if code == 0:
         for r in range(m):
@@ -256,10 +263,11 @@ def _pointwise1(code, z, y, s, m, v, g, a, e, k):  # type: ignore[no-untyped-def
         _log1p_unit(e, a, m)  # a <- log1p(e^-|z|)
         for r in range(m):
             zr = z[r]
-            er = e[r]
-            sig = (1.0 if zr >= 0 else er) / (1.0 + er)
+            small = e[r] / (1.0 + e[r])  # sigma(-|z|)
+            # sigma(z) - y, as (1 - y) - sigma(-z) for z >= 0: no cancellation for y = 1
+            d = (1.0 - y[r]) - small if zr >= 0 else small - y[r]
             v[r] = (max(zr, 0.0) + a[r] - y[r] * zr) * s[r]
-            g[r] = (sig - y[r]) * s[r]
+            g[r] = d * s[r]
         return
     for r in range(m):
         zr = z[r]
@@ -531,8 +539,11 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 def _after_fork_in_child() -> None:
-    """A forked child starts with fresh locks and no pool (its parent's threads are gone)."""
+    """A forked child starts with fresh locks, no pool (its parent's threads are gone) and
+    BLAS at its original thread counts."""
     global _POOL, _POOL_LOCK, _BLAS_LOCK, _BLAS_USERS, _BLAS_LIMIT
+    if _BLAS_LIMIT is not None:  # forked inside a limited section: the child is not in it
+        _BLAS_LIMIT.restore_original_limits()
     _POOL = None
     _POOL_LOCK = threading.Lock()
     _BLAS_LOCK = threading.Lock()
@@ -757,10 +768,11 @@ def all_finite(X: Array, n_threads: int | None = None) -> bool:
     :func:`default_threads`) without any temporary array; otherwise ``np.isfinite``
     block by block.
     """
-    X2 = X.reshape(X.shape[0], -1) if X.ndim != 2 else X
-    n = X2.shape[0]
-    if n == 0 or X2.size == 0:
+    X = np.asarray(X)
+    if X.size == 0:
         return True
+    X2 = X if X.ndim == 2 else X.reshape(X.shape[0] if X.ndim else 1, -1)
+    n = X2.shape[0]
     chunk = _rows_for(CHUNK_BYTES, X2)
     n_chunks = -(-n // chunk)
     if not (HAVE_NUMBA and _numba_ready(X2)) or X2.size < SMALL_SIZE:
@@ -776,6 +788,24 @@ def all_finite(X: Array, n_threads: int | None = None) -> bool:
 
 def _numba_ready(X: Array) -> bool:
     return bool(X.flags.c_contiguous and X.dtype in (np.float32, np.float64) and X.dtype.isnative)
+
+
+def _check_shapes(X: Array, y: Array, sw: Array | None, W: Array, b: Array) -> None:
+    """Every array sized as X says (the compiled loops trust these shapes)."""
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array, got {X.ndim} dimension(s)")
+    n, d = X.shape
+    if W.ndim != 2 or W.shape[1] != d:
+        raise ValueError(f"coef must have shape (K, {d}) for X with {d} columns, got {W.shape}")
+    K = W.shape[0]
+    if b.shape != (K,):
+        raise ValueError(f"intercept must have shape ({K},) for coef {W.shape}, got {b.shape}")
+    if y.shape != (n, K):
+        raise ValueError(
+            f"y must have shape ({n}, {K}) for X {X.shape} and coef {W.shape}, got {y.shape}"
+        )
+    if sw is not None and np.shape(sw) != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {np.shape(sw)}")
 
 
 def fused_sums(
@@ -821,6 +851,7 @@ def fused_sums(
     W = np.ascontiguousarray(coef, dtype=np.float64)
     b = np.ascontiguousarray(intercept, dtype=np.float64).reshape(-1)
     y = y.reshape(-1, 1) if y.ndim == 1 else y
+    _check_shapes(X, y, sample_weight, W, b)
     resolved = _resolve_method(method, X, loss)
     if resolved == "numba":  # one compiled signature per dtype of X: y, s in X's dtype
         y = np.ascontiguousarray(y, dtype=X.dtype)

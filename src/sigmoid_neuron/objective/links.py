@@ -111,6 +111,15 @@ class SigmoidHalfSquaredError(PointwiseLoss):
         return v * (v + (s - y) * (1.0 - 2.0 * s))
 
 
+def _sigmoid_pair(z: Array) -> tuple[Array, Array]:
+    """``(sigma(-|z|), sigma(|z|))`` from ``e = e^{-|z|}``: ``e / (1 + e)`` and ``1 / (1 + e)``.
+
+    Both with full relative accuracy (nothing is computed as ``1 - s``); no overflow.
+    """
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e), 1.0 / (1.0 + e)
+
+
 class BinaryCrossEntropy(PointwiseLoss):
     """l = -[y log s + (1-y) log(1-s)] = log(1 + e^z) - y z with s = sigma(z).
 
@@ -128,13 +137,20 @@ class BinaryCrossEntropy(PointwiseLoss):
         return (_softplus(z) - y * z)[:, 0]
 
     def loss_gradient(self, y: Array, z: Array) -> tuple[Array, Array]:
-        """l = softplus(z) - y z, dl/dz = sigma(z) - y."""
-        return (_softplus(z) - y * z)[:, 0], _sigmoid(z) - y
+        """l = softplus(z) - y z, dl/dz = sigma(z) - y.
+
+        For ``z >= 0`` the derivative is taken as ``(1 - y) - sigma(-z)``: equal, but
+        with full relative accuracy where ``sigma(z)`` rounds to 1 (``y = 1``, large
+        ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0).
+        """
+        small, _ = _sigmoid_pair(z)
+        grad = np.where(z >= 0, (1.0 - y) - small, small - y)
+        return (_softplus(z) - y * z)[:, 0], grad
 
     def hessian(self, y: Array, z: Array) -> Array:
-        """d^2 l / dz^2 = sigma(z)(1 - sigma(z))."""
-        s = _sigmoid(z)
-        return s * (1.0 - s)
+        """d^2 l / dz^2 = sigma(z)(1 - sigma(z)) = sigma(|z|) sigma(-|z|), accurate in the tails."""
+        small, large = _sigmoid_pair(z)
+        return small * large
 
 
 class MultinomialCrossEntropy(PointwiseLoss):

@@ -13,8 +13,9 @@ in float64 (float32 rows are widened lane by lane, exactly):
     ``acc[j] += sum_{r < m} g[r] X[s0 + r, j]``. Columns go in blocks of
     ``AXPY_UNROLL * L``; a block's accumulators stay in registers while the rows stream
     past (each row: one broadcast of ``g[r]``, one fused multiply-add per vector), so
-    ``acc`` is read and written once per block instead of once per row, and every
-    ``acc[j]`` is summed over the rows in order (the blocking never changes a result).
+    ``acc`` is read and written once per block instead of once per row. Every
+    ``acc[j]`` is a sum over the rows in order: from ``acc[j]`` itself for whole slices,
+    from zero (then added to ``acc[j]``) for the columns of the overlapping last slice.
 
 Why not let the compiler vectorise plain loops? A dot product is a reduction, and LLVM
 vectorises a reduction only when allowed to reassociate (``fastmath`` "reassoc"); how
