@@ -181,6 +181,9 @@ def lbfgs(
     (J_k - J_{k+1}) / max(|J_k|, |J_{k+1}|, 1) <= eps (no progress left at float64
     precision: SciPy's ``ftol``), or after ``max_iter`` iterations. ``max_corrections`` is
     the number of (s, y) pairs of the limited-memory Hessian (SciPy's ``maxcor``).
+    BLAS is held to one thread for the whole run (process-wide, ``callback`` included):
+    OpenBLAS threads left spinning after SciPy's calls would compete with the threads of
+    the evaluations.
     """
     theta, tol, max_iter = _check_inputs(
         objective, theta0, tol, max_iter, callback, ("loss_gradient", "loss")
