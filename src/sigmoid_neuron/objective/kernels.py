@@ -27,10 +27,11 @@ update ``G += g^T X_sub`` are all done while the sub-block is hot. Methods:
     blocks of rows small enough to stay in the L2 cache; per block ``z = X_b W^T``,
     the pointwise loss, and ``g_b^T X_b`` (two BLAS calls on a hot block), blocks spread
     over threads (BLAS releases the GIL) with BLAS itself held to one thread. Works for
-    any strides (F-ordered ``X`` included) and without numba.
+    any strides (F-ordered ``X`` included) and without numba. A float32 block is
+    widened to float64 in the cache, so the results are float64-accurate here too.
 ``"plain"``
-    the two-pass formula on the whole array: no threads, no compilation; used for tiny
-    inputs.
+    the two-pass formula on the whole array (float64; float32 ``X`` widened): no threads,
+    no compilation; used for tiny inputs.
 ``"auto"``
     ``"plain"`` below :data:`SMALL_SIZE` elements, else ``"numba"`` for C-contiguous
     ``X`` when numba is importable, else ``"blas"``.
@@ -567,7 +568,12 @@ def _weighted_total(values: Array, sw: Array | None) -> float:
 def _block_sums(
     X: Array, y: Array, sw: Array | None, Wt: Array, b: Array, loss: PointwiseLoss, order: int
 ) -> tuple[float, Array | None, Array | None]:
-    """Two BLAS calls on one block: ``z = X W^T + b``; then ``(s g)^T X`` (order 1)."""
+    """Two BLAS calls on one block: ``z = X W^T + b``; then ``(s g)^T X`` (order 1).
+
+    In float64: a float32 block is widened first (a block-sized temporary), so ``z``,
+    the loss and the gradient are as accurate as the compiled kernel's.
+    """
+    X = _widened(X)
     z = X @ Wt
     z += b
     if order == 0:
@@ -575,8 +581,12 @@ def _block_sums(
     values, g = loss.loss_gradient(y, z)
     if sw is not None:
         g *= sw[:, None]
-    G = (g.T @ X).astype(np.float64, copy=False)
-    return _weighted_total(values, sw), G, g.sum(axis=0, dtype=np.float64)
+    return _weighted_total(values, sw), g.T @ X, g.sum(axis=0, dtype=np.float64)
+
+
+def _widened(X: Array) -> Array:
+    """``X`` in float64 (a float32 block is converted; float64 is returned as is)."""
+    return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
 def _blas_sums(
@@ -591,8 +601,8 @@ def _blas_sums(
     threads: int,
 ) -> tuple[float, Array | None, Array | None]:
     n = X.shape[0]
-    Wt = W.T.astype(X.dtype)  # (d, K), small
-    bx = b.astype(X.dtype)
+    Wt = np.ascontiguousarray(W.T)  # (d, K) float64, small
+    bx = b
     n_blocks = max(1, -(-n // rows))
     parts: list[tuple[float, Array | None, Array | None]] = [(0.0, None, None)] * n_blocks
 
@@ -676,8 +686,8 @@ def _hessian_sums(
     n = X.shape[0]
     K, d = W.shape
     p = K * (d + 1)
-    Wt = W.T.astype(X.dtype)
-    bx = b.astype(X.dtype)
+    Wt = np.ascontiguousarray(W.T)  # float64: z, loss and gradient in float64
+    bx = b
     starts = list(range(0, max(n, 1), rows))
     # a few groups per thread for dynamic scheduling, within ~256 MB of partial Hessians
     n_groups = max(1, min(len(starts), 4 * threads, max(threads, (1 << 28) // (8 * p * p))))
@@ -694,12 +704,13 @@ def _hessian_sums(
             for s in groups[c]:
                 e = min(n, s + rows)
                 Xb, yb, swb = X[s:e], y[s:e], None if sw is None else sw[s:e]
-                z = Xb @ Wt
+                Xw = _widened(Xb)  # loss and gradient in float64; the Hessian in X's dtype
+                z = Xw @ Wt
                 z += bx
                 values, g = loss.loss_gradient(yb, z)
                 if swb is not None:
                     g *= swb[:, None]
-                G += g.T @ Xb
+                G += g.T @ Xw
                 gb += g.sum(axis=0, dtype=np.float64)
                 total += _weighted_total(values, swb)
                 _add_hessian_block(Xb, loss.hessian(yb, z), swb, loss.convex, H)
@@ -727,8 +738,9 @@ def _hessian_sums(
 # --------------------------------------------------------------------------- entry point
 
 
-def _rows_for(nbytes: int, X: Array) -> int:
-    row = max(1, X.shape[1]) * X.dtype.itemsize
+def _rows_for(nbytes: int, X: Array, itemsize: int | None = None) -> int:
+    """Rows of ``X`` in ``nbytes`` (of ``itemsize``-byte elements: 8 for a widened block)."""
+    row = max(1, X.shape[1]) * (itemsize or X.dtype.itemsize)
     return max(8, nbytes // row)
 
 
@@ -859,12 +871,10 @@ def fused_sums(
             sample_weight = np.ascontiguousarray(sample_weight, dtype=X.dtype)
     threads = default_threads() if n_threads is None else int(n_threads)
     if order == 2:
-        rows = int(block_rows) if block_rows else _rows_for(HESSIAN_BLOCK_BYTES, X)
+        rows = int(block_rows) if block_rows else _rows_for(HESSIAN_BLOCK_BYTES, X, 8)
         return _hessian_sums(X, y, sample_weight, W, b, loss, rows, threads)
     if resolved == "plain":
-        total, G, gb = _block_sums(
-            X, y, sample_weight, W.T.astype(X.dtype), b.astype(X.dtype), loss, order
-        )
+        total, G, gb = _block_sums(X, y, sample_weight, np.ascontiguousarray(W.T), b, loss, order)
     else:
         if resolved == "numba":
             rows = int(block_rows) if block_rows else _rows_for(CHUNK_BYTES, X)
@@ -872,7 +882,9 @@ def fused_sums(
                 X, y, sample_weight, W, b, _LOSS_CODES[type(loss)], order, rows, threads
             )
         else:
-            rows = int(block_rows) if block_rows else _rows_for(BLOCK_BYTES, X)
+            # sized for the widened (float64) block, half of BLOCK_BYTES for float32
+            wide = X.dtype != np.float64
+            rows = int(block_rows) if block_rows else _rows_for(BLOCK_BYTES >> wide, X, 8)
             total, G, gb = _blas_sums(X, y, sample_weight, W, b, loss, order, rows, threads)
     if order == 0:
         return KernelSums(total, None, None, None)

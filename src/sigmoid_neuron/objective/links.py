@@ -144,7 +144,8 @@ class BinaryCrossEntropy(PointwiseLoss):
         ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0).
         """
         small, _ = _sigmoid_pair(z)
-        grad = np.where(z >= 0, (1.0 - y) - small, small - y)
+        one = np.ones((), dtype=np.result_type(y, z))  # 1 - y in z's precision, not y's
+        grad = np.where(z >= 0, (one - y) - small, small - y)
         return (_softplus(z) - y * z)[:, 0], grad
 
     def hessian(self, y: Array, z: Array) -> Array:
