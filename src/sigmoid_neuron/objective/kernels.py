@@ -24,7 +24,7 @@ update ``G += g^T X_sub`` are all done while the sub-block is hot. Methods:
     as a whole. (Several outputs, e.g. the multinomial loss, take the loss row by row
     with scalar ``exp``.) Needs C-contiguous ``X``.
 ``"blas"``
-    blocks of rows small enough to stay in the L2 cache; per block ``z = X_b W^T``,
+    blocks of ~4 MiB of rows (in the last-level cache); per block ``z = X_b W^T``,
     the pointwise loss, and ``g_b^T X_b`` (two BLAS calls on a hot block), blocks spread
     over threads (BLAS releases the GIL) with BLAS itself held to one thread. Works for
     any strides (F-ordered ``X`` included) and without numba. A float32 block is
@@ -103,8 +103,11 @@ SMALL_SIZE = 1 << 15
 CHUNK_BYTES = 1 << 21
 #: bytes of X per sub-block of the numba kernel (rows revisited from L1/L2)
 SUB_BLOCK_BYTES = 1 << 18
-#: bytes of X per block of the BLAS path (L2-resident: z and g^T X_b read it hot)
-BLOCK_BYTES = 1 << 19
+#: bytes per (float64 or widened) block of the BLAS path: large enough that the NumPy
+#: calls of the pointwise loss cost little next to the block's arithmetic (blocks of
+#: ~0.5 MiB were measured 1.5-3x slower, GIL-bound with two threads), small enough for
+#: the last-level cache; at most 1/32 of X, so a pass allocates far less than X
+BLOCK_BYTES = 1 << 22
 #: bytes of X per block for the Hessian (large enough for efficient syrk/gemm)
 HESSIAN_BLOCK_BYTES = 1 << 22
 
@@ -851,8 +854,8 @@ def fused_sums(
     method : "auto", "numba", "blas" or "plain" (see the module docstring).
     n_threads : threads (None: :func:`default_threads`); BLAS is held to one thread
         while they run.
-    block_rows : rows per chunk/block (None: about 2 MiB of ``X`` for numba, 512 KiB
-        for the BLAS path, 4 MiB for the Hessian).
+    block_rows : rows per chunk/block (None: about 2 MiB of ``X`` for numba; 4 MiB of
+        float64 (at most 1/32 of the rows) for the BLAS path; 4 MiB for the Hessian).
     """
     if order not in (0, 1, 2):
         raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
@@ -882,9 +885,13 @@ def fused_sums(
                 X, y, sample_weight, W, b, _LOSS_CODES[type(loss)], order, rows, threads
             )
         else:
-            # sized for the widened (float64) block, half of BLOCK_BYTES for float32
-            wide = X.dtype != np.float64
-            rows = int(block_rows) if block_rows else _rows_for(BLOCK_BYTES >> wide, X, 8)
+            # sized for the widened (float64) block
+            n_rows = X.shape[0]
+            rows = (
+                int(block_rows)
+                if block_rows
+                else min(_rows_for(BLOCK_BYTES, X, 8), max(8, -(-n_rows // 32)))
+            )
             total, G, gb = _blas_sums(X, y, sample_weight, W, b, loss, order, rows, threads)
     if order == 0:
         return KernelSums(total, None, None, None)
