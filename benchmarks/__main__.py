@@ -57,11 +57,13 @@ make bench            # = .venv/bin/python -m benchmarks   (6-8 minutes on 2 cor
   1e-6, 1e-8, 1e-10 in turn until its answer is within 1e-9 relative of `J*`, and that
   run is repeated (best of 5 within a 12 s budget per solver). A solver whose answers never get
   within 1e-9 of the final `J*` is "not reached". The headline (ours, the estimator)
-  must in addition end with a loss no higher than the fastest scikit-learn solver's
-  (equal within 1e-15 relative): if its answer is above, it is timed at the next
-  tighter tolerance (down to 1e-12) whose answer is not. All answers are scored by one float64
-  NumPy evaluation of `J = mean[log(1 + e^z) - y z] + alpha/2 ||w||^2`. Timed calls are
-  whole: scikit-learn's `LogisticRegression.fit` (input checks included); ours as
+  is also timed to a loss no higher than the fastest scikit-learn solver's final loss
+  (equal within 1e-15 relative), at the next tighter tolerance (down to 1e-12) whose
+  answer gets there: the "to scikit-learn's loss" rows and column (scikit-learn's
+  answer may be converged well past the 1e-9 target, and this asks ours to match it).
+  All answers are scored by one float64 NumPy evaluation of
+  `J = mean[log(1 + e^z) - y z] + alpha/2 ||w||^2`. Timed calls are whole:
+  scikit-learn's `LogisticRegression.fit` (input checks included); ours as
   `sigmoid_neuron.LogisticRegression().fit` (the headline, default solver lbfgs), with
   `optimizer="newton"`, and as `make_objective` + `sigmoid_neuron.optim.solvers.lbfgs`.
 - Data: `x ~ N(0, I)`, `y ~ Bernoulli(sigma(x . w* + 0.3))`, `||w*|| = 2`, generated
@@ -167,21 +169,24 @@ def _closing(grad: list[dict[str, Any]], logistic: list[dict[str, Any]]) -> str:
     lines = ["## Closing note", ""]
     tall = [r for r in logistic if r["label"] == "tall" and r["dtype"] == "float64"]
     for r in tall:
-        verdict = (
-            "met"
-            if r["ratio"] <= 0.5 and r["loss_vs_sklearn"] <= 1e-9 * abs(r["J*"])
-            else "NOT met"
-        )
+        equal = r["loss_vs_sklearn"] <= 1e-15 * abs(r["J*"])
+        verdict = "met" if r["ratio"] <= 0.5 and (equal or r["matched_ratio"] <= 0.5) else "NOT met"
         lines.append(
             f"- Logistic regression, {r['n']:,} x {r['d']} float64: ours ({r['ours']}) takes "
             f"**{r['ratio']:.3f}x** the time of scikit-learn's fastest solver (target <= 0.5x), "
-            f"final J ours - sklearn = {r['loss_vs_sklearn']:.2e} (both within 1e-9 of J*): "
-            f"{verdict}."
+            f"final J ours - sklearn = {r['loss_vs_sklearn']:.2e} (both within 1e-9 of J*); "
+            f"to a loss no higher than scikit-learn's {r['matched_ratio']:.3f}x: {verdict}."
         )
     others = [r for r in logistic if r not in tall]
     if others:
-        parts = ", ".join(f"{r['label']} {r['dtype']} {r['ratio']:.3f}x" for r in others)
-        lines.append(f"- Other shapes, ours / fastest scikit-learn: {parts}.")
+        parts = ", ".join(
+            f"{r['label']} {r['dtype']} {r['ratio']:.3f}x ({r['matched_ratio']:.3f}x)"
+            for r in others
+        )
+        lines.append(
+            "- Other shapes, ours / fastest scikit-learn to 1e-9 of J* (in brackets: to a "
+            f"loss no higher than scikit-learn's): {parts}."
+        )
     for r in grad:
         verdict = "met" if r["ratio"] <= 1.5 else "NOT met"
         lines.append(

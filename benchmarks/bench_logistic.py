@@ -16,10 +16,10 @@ Protocol (the same for every solver):
    processes hits every solver alike);
 4. time to optimum = the best wall time of a run whose ``J`` is within ``1e-9`` relative
    of the final ``J*``; "not reached" if none is;
-5. the headline (ours, the estimator) must also end with a loss no higher than the
-   fastest scikit-learn solver's (equal within ``1e-15`` relative, the yardstick's own
-   rounding): if its answer is above, it goes on down the tolerances (to ``1e-12``)
-   and is timed at the first one that is not.
+5. the headline (ours, the estimator) is also timed to a loss no higher than the
+   fastest scikit-learn solver's final loss (equal within ``1e-15`` relative, the
+   yardstick's own rounding): if its answers are above, it goes on down the tolerances
+   (to ``1e-12``); that time is a separate row ("..., to scikit-learn's loss").
 
 Times are whole calls: scikit-learn's ``LogisticRegression.fit`` (input checks and all);
 ours as ``make_objective`` + the solver (``sigmoid_neuron.optim.solvers``), and as the
@@ -179,9 +179,12 @@ def run_case(
         "losses": {},
     }
     J_sk = _fastest_sklearn_loss(runs, goal)
-    for name, rs in runs.items():
-        bar = min(goal, J_sk + REL_EQUAL * abs(J_sk)) if name == ours_key else goal
-        ok = [r for r in rs if r[1] <= bar]
+    matched = f"{ours_key}, to scikit-learn's loss"
+    bars = {name: goal for name in runs}
+    bars[matched] = min(goal, J_sk + REL_EQUAL * abs(J_sk))
+    for name in bars:
+        rs = runs[ours_key if name == matched else name]
+        ok = [r for r in rs if r[1] <= bars[name]]
         if ok:
             t, J, tol, it = min(ok)
         else:
@@ -207,10 +210,12 @@ def run_case(
     result["sklearn"] = sk_name
     result["ratio"] = ratio(result["times"][ours_key], result["times"][sk_name])
     result["loss_vs_sklearn"] = result["losses"][ours_key] - result["losses"][sk_name]
+    result["matched_ratio"] = ratio(result["times"][matched], result["times"][sk_name])
     table.notes.append(
         f"J* = {J_star:.15g}; target J <= J* (1 + {REL_TARGET:g}). {ours_key}: "
         f"{result['ratio']:.3f}x the time of the fastest scikit-learn solver ({sk_name}); "
-        f"J ours - J sklearn = {result['loss_vs_sklearn']:.2e}."
+        f"J ours - J sklearn = {result['loss_vs_sklearn']:.2e}. To a loss no higher than "
+        f"scikit-learn's (within {REL_EQUAL:g} relative): {result['matched_ratio']:.3f}x."
     )
     print(table.text(), flush=True)
     return table, result
@@ -266,7 +271,14 @@ def run(
             results.append(result)
     summary = Table(
         "Logistic regression, time to the optimum: ours vs the fastest scikit-learn solver",
-        ["data", "ours", "scikit-learn fastest", "ours / sklearn", "J ours - J sklearn"],
+        [
+            "data",
+            "ours",
+            "scikit-learn fastest",
+            "ours / sklearn",
+            "J ours - J sklearn",
+            "ours to sklearn's J / sklearn",
+        ],
     )
     for r in results:
         summary.add(
@@ -276,6 +288,7 @@ def run(
                 "scikit-learn fastest": f"{seconds(r['times'][r['sklearn']])} ({r['sklearn']})",
                 "ours / sklearn": r["ratio"],
                 "J ours - J sklearn": r["loss_vs_sklearn"],
+                "ours to sklearn's J / sklearn": r["matched_ratio"],
             }
         )
     summary.notes.append(f"ours = {OURS}; all logistic cases took {time.perf_counter() - t0:.0f} s")
