@@ -169,3 +169,45 @@ def test_kernels_record_the_hash_of_simd_source() -> None:
     assert hashlib.sha256(source).hexdigest() == kernels.SIMD_SOURCE_SHA256, (
         "simd.py changed: set SIMD_SOURCE_SHA256 in objective/kernels.py to its new SHA-256"
     )
+
+
+PORTABLE_SCRIPT = """
+import math, numpy as np
+from sigmoid_neuron.objective import BinaryCrossEntropy
+from sigmoid_neuron.objective.kernels import fused_sums
+rng = np.random.default_rng(0)
+worst = 0.0
+for dtype in (np.float64, np.float32):
+    for d in (1, 3, 4, 7, 8, 9, 33, 64, 100, 129):
+        X = rng.normal(size=(3000, d)).astype(dtype)
+        y = (rng.random(3000) < 0.5).astype(dtype)
+        W = rng.normal(size=(1, d)) * 0.3
+        out = fused_sums(X, y, None, W, np.array([0.1]), BinaryCrossEntropy(), 1, method="numba")
+        X64 = X.astype(np.float64)
+        z = X64 @ W[0] + 0.1
+        g = 1.0 / (1.0 + np.exp(-z)) - y
+        exact = math.fsum(np.logaddexp(0.0, z) - y * z)
+        worst = max(worst, abs(out.loss - exact) / abs(exact))
+        err = np.abs(out.grad_coef[0] - g @ X64) / (np.abs(g) @ np.abs(X64))
+        worst = max(worst, float(err.max()))
+print(worst)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cpu", ["haswell", "x86-64"])
+def test_the_generated_code_is_right_on_other_cpus(cpu: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The IR targets no particular CPU: compiled for AVX2 (haswell) and for baseline x86-64
+    (no FMA unit: llvm.fma is then a library call) the sums are as accurate."""
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("x86-64 CPU names")
+    env = {**os.environ, "NUMBA_CPU_NAME": cpu, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", PORTABLE_SCRIPT], env=env, capture_output=True, text=True, check=True
+    )
+    assert float(out.stdout.split()[-1]) <= 1e-13
