@@ -21,7 +21,12 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.functional.activations import _log_softmax, _sigmoid, _softplus
+from sigmoid_neuron.functional.activations import (
+    _exp_neg_abs,
+    _log_softmax,
+    _sigmoid,
+    _softplus,
+)
 
 Array = NDArray[np.floating]
 
@@ -111,12 +116,11 @@ class SigmoidHalfSquaredError(PointwiseLoss):
         return v * (v + (s - y) * (1.0 - 2.0 * s))
 
 
-def _sigmoid_pair(z: Array) -> tuple[Array, Array]:
+def _sigmoid_pair(e: Array) -> tuple[Array, Array]:
     """``(sigma(-|z|), sigma(|z|))`` from ``e = e^{-|z|}``: ``e / (1 + e)`` and ``1 / (1 + e)``.
 
     Both with full relative accuracy (nothing is computed as ``1 - s``); no overflow.
     """
-    e = np.exp(-np.abs(z))
     return e / (1.0 + e), 1.0 / (1.0 + e)
 
 
@@ -143,14 +147,16 @@ class BinaryCrossEntropy(PointwiseLoss):
         with full relative accuracy where ``sigma(z)`` rounds to 1 (``y = 1``, large
         ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0).
         """
-        small, _ = _sigmoid_pair(z)
+        e = _exp_neg_abs(z)  # one exp serves the loss and its derivative
+        small, _ = _sigmoid_pair(e)
         one = np.ones((), dtype=np.result_type(y, z))  # 1 - y in z's precision, not y's
         grad = np.where(z >= 0, (one - y) - small, small - y)
-        return (_softplus(z) - y * z)[:, 0], grad
+        values = np.maximum(z, 0) + np.log1p(e) - y * z  # softplus(z) - y z
+        return values[:, 0], grad
 
     def hessian(self, y: Array, z: Array) -> Array:
         """d^2 l / dz^2 = sigma(z)(1 - sigma(z)) = sigma(|z|) sigma(-|z|), accurate in the tails."""
-        small, large = _sigmoid_pair(z)
+        small, large = _sigmoid_pair(_exp_neg_abs(z))
         return small * large
 
 
