@@ -125,9 +125,12 @@ def test_lbfgs_reaches_the_numpy_optimum(client, kind: str, alpha: float) -> Non
     assert np.linalg.norm(ref.gradient(res0.x)) < 1e-8
     W0, b0 = ref.unpack(res0.x)
     W, b = obj.unpack(res.x)
-    assert _rel(W, W0) < 1e-8
+    # both runs stop where L-BFGS-B's line search runs out of float64 precision: the
+    # parameters agree to what a gradient of norm 1e-8 pins down, the loss to rounding
+    assert ref.loss(res.x) == pytest.approx(ref.loss(res0.x), rel=1e-13)
+    assert _rel(W, W0) < 1e-7
     # softmax intercepts are defined up to a common shift (the intercept is not penalised)
-    assert _rel(b - b.mean(), b0 - b0.mean()) < 1e-8
+    assert _rel(b - b.mean(), b0 - b0.mean()) < 1e-7
     # one pass per evaluation, plus the one check pass at construction
     assert obj.data.n_passes == 1 + res.nfev
 
@@ -167,7 +170,7 @@ def test_one_pass_per_evaluation_on_the_workers(client) -> None:
     for a in (data.X, data.y, data.sample_weight):
         assert set(flatten(a.__dask_keys__())) <= held
     theta = np.random.default_rng(2).normal(size=obj.n_params)
-    workers = set(client.scheduler_info()["workers"])
+    workers = set(client.nthreads())
     for method, count in [("loss", 1), ("loss_gradient", 1), ("loss_gradient_hessian", 1)]:
         before = data.n_passes
         with distributed.get_task_stream(client) as ts:

@@ -145,7 +145,7 @@ def test_the_work_runs_on_the_workers_one_pass_per_evaluation(client) -> None:
     with distributed.get_task_stream(client) as ts:
         model = LogisticRegression(optimizer="newton", alpha=0.1, tol=1e-10).fit(Xd, y)
     sums = _block_tasks(ts, SUMS_KEY)
-    workers = set(client.scheduler_info()["workers"])
+    workers = set(client.nthreads())
     assert {t["worker"] for t in sums} == workers  # both worker processes took part
     state = model._trainer_state
     # one pass of one task per block for every evaluation of the objective
