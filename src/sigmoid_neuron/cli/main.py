@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "derive": "derive",
     "check-derivation": "check_derivation",
     "plot": "plot",
+    "explore": "explore",
 }
 
 PROG = "sigmoid-neuron"
