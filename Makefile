@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit
+# Headless Chromium drives the explorer page in tests/explorer. Debian's `chromium`
+# package is installed only when it is missing and we are root with apt-get (as in CI);
+# otherwise the browser tests skip and say why (they fail instead when CI is set).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make browser: installing Debian's chromium for the explorer's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "make browser: chromium is missing (not root with apt-get): the explorer's browser tests will skip"; \
+	  fi; }
+
+test: browser lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
