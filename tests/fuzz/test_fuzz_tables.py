@@ -191,7 +191,8 @@ def test_bad_cells_are_reported_where_the_oracle_finds_them(
         ("y,a\n1,abc\n", "column 'a', row 1: 'abc' is not a number"),
         ("y,a\n1,2\n1,\n", "column 'a', row 2: the cell is empty"),
         ("y,a\n1,1e999\n", "column 'a', row 1: .* is not a finite number"),
-        ("y,a,a\n1,2,3\n", None),  # duplicate names: pandas renames the second a.1
+        # duplicate names: refused (pandas alone would rename the second 'a.1')
+        ("y,a,a\n1,2,3\n", r"column 'a' appears 2 times \(columns 2 and 3\)"),
     ],
 )
 def test_hand_made_broken_tables(text: str, match: str | None, tmp_path: Path) -> None:

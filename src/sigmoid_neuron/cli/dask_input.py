@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.io.tables import FORMATS, read_xy
+from sigmoid_neuron.io.tables import FORMATS, MAX_COLUMNS, read_header, read_xy
 
 #: Seconds to wait for ``--scheduler`` before giving up.
 CONNECT_TIMEOUT_S = 10.0
@@ -145,34 +145,28 @@ def table_files(data: str | os.PathLike[str], argument: str = "DATA") -> tuple[l
     return tables, formats.pop()
 
 
-def _header(path: Path, fmt: str) -> tuple[list[str], list[Any]]:
-    """Column names and dtypes of a table without reading its rows (dtypes: Parquet only)."""
-    import pandas as pd
+def _header(
+    path: Path, fmt: str, max_columns: int | None = MAX_COLUMNS
+) -> tuple[list[str], list[Any]]:
+    """Column names and dtypes of a table without reading its rows (dtypes: Parquet only).
+
+    The names come from :func:`sigmoid_neuron.io.tables.read_header`, as written in the
+    file and checked cheaply (no rows, more than ``max_columns`` columns, a repeated
+    name: ``ValueError`` naming the file and the column).
+    """
+    names = read_header(path, "DATA", max_columns=max_columns)
+    if fmt != "parquet":
+        return names, [None] * len(names)
+    import pyarrow.parquet as pq
 
     source = f"DATA {str(path)!r}"
     try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            schema = pq.read_schema(path)
-            # a stored pandas index is not a column (pandas reads it back as the index)
-            index = (schema.pandas_metadata or {}).get("index_columns", [])
-            fields = [f for f in schema if f.name not in {i for i in index if isinstance(i, str)}]
-            return [str(f.name) for f in fields], [_pandas_dtype(f.type) for f in fields]
-        frame = pd.read_csv(path, nrows=0, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{source} is empty; it needs a header and rows") from None
-    except ImportError as exc:  # pyarrow missing
-        raise ValueError(
-            f"{source}: reading Parquet needs pyarrow; install it with "
-            f"`pip install sigmoid-neuron[parquet]` ({exc})"
-        ) from None
+        schema = pq.read_schema(path)
     except (ValueError, OSError, ArithmeticError, LookupError, NotImplementedError) as exc:
-        # as io.tables.read_table: parser errors, bad encodings, broken Parquet
-        kind = "CSV" if fmt == "csv" else "Parquet"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{source} is not a readable {kind} file: {first}") from None
-    return [str(c) for c in frame.columns], [None] * len(frame.columns)
+        raise ValueError(f"{source} is not a readable Parquet file: {first}") from None
+    by_name = {str(f.name): _pandas_dtype(f.type) for f in schema}
+    return names, [by_name.get(n) for n in names]
 
 
 def _pandas_dtype(arrow_type: Any) -> Any:
@@ -202,6 +196,13 @@ def _select_features(
 
     require([target], "--target")
     if features is None:
+        unnamed = [i for i, c in enumerate(columns, start=1) if not c.strip()]
+        if unnamed:
+            raise ValueError(
+                f"{source}: column {unnamed[0]} has no name in the header; name every column, "
+                "or choose the feature columns with --features (a file pandas saved with its "
+                "index has an unnamed first column: save it with index=False)"
+            )
         chosen = [c for c in columns if c != target]
         if not chosen:
             raise ValueError(
@@ -218,11 +219,18 @@ def _select_features(
 
 
 def _read_block(
-    path: str, target: str, features: list[str], numeric_target: bool, dtype: Any
+    path: str,
+    target: str,
+    features: list[str],
+    numeric_target: bool,
+    dtype: Any,
+    max_columns: int | None = MAX_COLUMNS,
 ) -> tuple[NDArray[Any], NDArray[Any]]:
     """One file as ``(X, y)``: read and checked by ``read_xy``; X in ``dtype``, labels
     as Python objects (so that every block has one dtype)."""
-    X, y, _ = read_xy(path, target, features, numeric_target=numeric_target)
+    X, y, _ = read_xy(
+        path, target, features, numeric_target=numeric_target, max_columns=max_columns
+    )
     return X.astype(dtype, copy=False), (y if numeric_target else y.astype(object))
 
 
@@ -235,7 +243,10 @@ def load_dask_training_data(
     float32), ``y`` the target column: float64, or class labels (objects) for
     ``args.model == "logistic"``. Both are persisted on the current client (run this
     inside :func:`dask_client`) and their row counts are known, so ``X.shape[0]`` is the
-    number of rows. A bad file, column or cell raises ``ValueError`` naming it.
+    number of rows. A bad file, column or cell raises ``ValueError`` naming it; the
+    first file's header is checked before anything is sent to the cluster (repeated
+    names, more than ``args.max_columns`` columns, no rows), every file's when it is
+    read.
     """
     import dask
     import dask.array as da
@@ -243,7 +254,8 @@ def load_dask_training_data(
     from sigmoid_neuron.distributed.data import known_row_chunks
 
     files, fmt = table_files(args.data)
-    columns, dtypes = _header(files[0], fmt)
+    max_columns = getattr(args, "max_columns", MAX_COLUMNS)
+    columns, dtypes = _header(files[0], fmt, max_columns)
     source = f"DATA {str(files[0])!r}"
     names = _select_features(columns, target, features, source)
     numeric_target = getattr(args, "model", None) != "logistic"
@@ -252,7 +264,7 @@ def load_dask_training_data(
     dtype = np.dtype(np.float32 if all_f32 else np.float64)
     y_dtype = np.dtype(np.float64 if numeric_target else object)
     read = dask.delayed(_read_block, nout=2, pure=False)
-    blocks = [read(str(p), target, names, numeric_target, dtype) for p in files]
+    blocks = [read(str(p), target, names, numeric_target, dtype, max_columns) for p in files]
     X = da.concatenate(
         [da.from_delayed(b[0], shape=(np.nan, len(names)), dtype=dtype) for b in blocks]
     )

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from sigmoid_neuron.cli.errors import UsageError
+from sigmoid_neuron.cli.errors import UsageError, user_message
 
 #: Subcommand name on the command line -> module in ``sigmoid_neuron.cli.commands``.
 COMMANDS: dict[str, str] = {
@@ -76,8 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except (UsageError, ValueError, TypeError, OSError) as exc:
-        message = str(exc) or type(exc).__name__
-        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {user_message(exc, args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG} {args.command}: interrupted", file=sys.stderr)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.io.atomic import atomic_write
+from sigmoid_neuron.io.atomic import WriteError, atomic_write
 
 Array = NDArray[Any]
 
@@ -237,12 +237,17 @@ def save_model(
 
     The document is checked completely before the file is touched; the bytes go to a
     temporary file that replaces ``path`` only once fully written, so a failure leaves
-    any previous file intact.
+    any previous file intact. A failed write (a full disk, ...) raises
+    :class:`~sigmoid_neuron.io.atomic.WriteError`: ``model file 'm.json' cannot be
+    written: no space left on device; ...``.
     """
     doc = model_to_dict(model, metadata)
-    with atomic_write(path, "w") as handle:
-        json.dump(doc, handle, allow_nan=False, separators=(",", ":"))
-        handle.write("\n")
+    try:
+        with atomic_write(path, "w") as handle:
+            json.dump(doc, handle, allow_nan=False, separators=(",", ":"))
+            handle.write("\n")
+    except WriteError as exc:
+        raise exc.for_option("model file") from None
 
 
 # =========================================================================== reading

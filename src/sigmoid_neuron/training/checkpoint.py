@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from sigmoid_neuron.io.atomic import atomic_write
+from sigmoid_neuron.io.atomic import WriteError, atomic_write
 from sigmoid_neuron.training.callbacks import Callback
 from sigmoid_neuron.training.loop import (
     UPDATE_RULES,
@@ -242,11 +242,16 @@ def write_checkpoint(
     interrupted: bool = False,
 ) -> None:
     """Write :func:`checkpoint_to_dict` to ``path`` atomically (temporary file, fsync,
-    rename): an interruption at any moment leaves the previous file intact."""
+    rename): an interruption at any moment leaves the previous file intact. A failed
+    write (a full disk, ...) raises :class:`~sigmoid_neuron.io.atomic.WriteError`:
+    ``checkpoint 'ck.json' cannot be written: no space left on device; ...``."""
     doc = checkpoint_to_dict(state, context, metadata, interrupted=interrupted)
-    with atomic_write(path, "w") as handle:
-        json.dump(doc, handle, separators=(",", ":"))
-        handle.write("\n")
+    try:
+        with atomic_write(path, "w") as handle:
+            json.dump(doc, handle, separators=(",", ":"))
+            handle.write("\n")
+    except WriteError as exc:  # e.g. a full disk: the previous checkpoint stays intact
+        raise exc.for_option("checkpoint") from None
 
 
 def _fail(where: str, message: str) -> ValueError:

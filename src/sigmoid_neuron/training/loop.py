@@ -379,14 +379,16 @@ def _divergence_message(
     if schedule is not None:
         eta = float(schedule(count))
         hint = f"use a smaller learning_rate (the rate was {eta:.3g}; try {eta / 10:.3g})"
-    kept = (
-        "the last parameters with a finite loss were kept"
+    # where training stopped, not what was saved: the caller knows that (a command
+    # line writes no model; an estimator holds these parameters in coef_)
+    stopped = (
+        "the last parameters with a finite loss"
         if state.reference_loss is not None
-        else "the initial parameters were kept"
+        else "the initial parameters"
     )
     return (
-        f"training diverged in epoch {epoch}: {what}. {kept.capitalize()}. To fix it, {hint}, "
-        "standardise the features (e.g. StandardScaler), or increase alpha."
+        f"training diverged in epoch {epoch}: {what}; it stopped at {stopped}. To fix it, "
+        f"{hint}, standardise the features (e.g. StandardScaler), or increase alpha."
     )
 
 

@@ -3,14 +3,62 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 
+@dataclass(frozen=True)
+class Undefined:
+    """A score that has no value on these data, with the reason (printed instead of nan)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"undefined ({self.reason})"
+
+
+def r2_score(
+    y: NDArray[Any], prediction: NDArray[Any], targets: Sequence[str] | None = None
+) -> float | Undefined:
+    """R^2 = 1 - SS_res / SS_tot, SS_res = sum_i (y_hat_i - y_i)^2, SS_tot = sum_i (y_i -
+    mean(y))^2, per target column, then their plain mean (scikit-learn's
+    ``multioutput="uniform_average"``).
+
+    :class:`Undefined` when a target is constant (SS_tot = 0: R^2 divides by zero;
+    scikit-learn reports 0.0 or 1.0 there, a convention, not a score). ``targets``
+    names the columns of a multi-output ``y`` in that reason.
+    """
+    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    P = np.asarray(prediction, dtype=np.float64).reshape(len(y), -1)
+    total = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
+    constant = np.flatnonzero(~(total > 0))
+    if constant.size:
+        if Y.shape[1] == 1:
+            which = "the target is constant"
+        else:
+            names = [
+                repr(targets[j]) if targets is not None and j < len(targets) else f"#{j + 1}"
+                for j in constant.tolist()
+            ]
+            which = f"target(s) {', '.join(names)} of {Y.shape[1]} are constant"
+        return Undefined(f"{which}: R^2 divides by the variance of the target, which is 0")
+    residual = np.sum((P - Y) ** 2, axis=0)
+    return float(np.mean(1.0 - residual / total))
+
+
+def format_score(value: float | Undefined) -> str:
+    """A score as printed: 6 significant digits, or ``undefined (reason)``."""
+    return str(value) if isinstance(value, Undefined) else f"{value:.6g}"
+
+
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand."""
+    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
+
     parser = subparsers.add_parser(
         "evaluate",
         help="score a saved model: accuracy/log loss, MSE/R^2 or log loss/MSE",
@@ -32,6 +80,7 @@ def register(subparsers: Any) -> None:
             "regression, its target columns in order, comma-separated: A,B"
         ),
     )
+    add_max_columns_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,12 +101,21 @@ def logits(model: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
     return z[:, 0] if z.shape[1] == 1 else z
 
 
-def metrics(model: Any, kind: str, X: NDArray[np.floating], y: NDArray[Any]) -> dict[str, float]:
+def metrics(
+    model: Any,
+    kind: str,
+    X: NDArray[np.floating],
+    y: NDArray[Any],
+    targets: Sequence[str] | None = None,
+) -> dict[str, float | Undefined]:
     """The scores that fit the model kind, as ``{name: value}``.
 
     logistic: accuracy = mean(y_hat == y), log loss = -(1/n) sum_i log p(y_i | x_i);
-    linear: MSE = (1/n) sum_i (y_hat_i - y_i)^2, R^2 = 1 - SS_res / SS_tot;
+    linear: MSE = (1/n) sum_i (y_hat_i - y_i)^2, R^2 = 1 - SS_res / SS_tot
+    (:class:`Undefined` on a constant target, see :func:`r2_score`);
     neuron: log loss = (1/n) sum_i [log(1 + e^{z_i}) - y_i z_i], MSE as above.
+    The log loss is defined with one class in ``y`` too: the model's classes give
+    p(y_i | x_i).
     """
     from sigmoid_neuron.cli.commands.predict import apply_model
     from sigmoid_neuron.functional import binary_cross_entropy_with_logits, log_softmax
@@ -88,13 +146,7 @@ def metrics(model: Any, kind: str, X: NDArray[np.floating], y: NDArray[Any]) -> 
         )
     mse = float(np.mean((prediction - y) ** 2))
     if kind == "linear":
-        # per target column, then the plain mean (multioutput="uniform_average")
-        Y, P = y.reshape(len(y), -1), prediction.reshape(len(y), -1)
-        total = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
-        residual = np.sum((P - Y) ** 2, axis=0)
-        safe = np.where(total > 0, total, 1.0)
-        r2 = float(np.mean(np.where(total > 0, 1.0 - residual / safe, np.nan)))
-        return {"MSE": mse, "R^2": r2}
+        return {"MSE": mse, "R^2": r2_score(y, prediction, targets)}
     if np.any((y < 0) | (y > 1)):
         row = int(np.flatnonzero((y < 0) | (y > 1))[0]) + 1
         raise ValueError(
@@ -111,12 +163,16 @@ def _outputs(a: NDArray[Any]) -> str:
 
 
 def read_targets(
-    path: str, targets: list[str], features: list[str]
+    path: str, targets: list[str], features: list[str], max_columns: int | None = None
 ) -> tuple[NDArray[np.floating], NDArray[np.float64]]:
-    """``(X, Y)`` of a multi-output regression: the features and the ``(n, k)`` targets."""
-    from sigmoid_neuron.io.tables import feature_matrix, numeric_column, read_table
+    """``(X, Y)`` of a multi-output regression: the features and the ``(n, k)`` targets.
 
-    df = read_table(path)
+    ``max_columns``: the column limit of :func:`sigmoid_neuron.io.tables.read_table`
+    (None: its default).
+    """
+    from sigmoid_neuron.io.tables import MAX_COLUMNS, feature_matrix, numeric_column, read_table
+
+    df = read_table(path, max_columns=MAX_COLUMNS if max_columns is None else max_columns)
     source = f"DATA {path!r}"
     missing = [t for t in targets if t not in df.columns]
     if missing:
@@ -178,18 +234,24 @@ def run(args: argparse.Namespace) -> int:
     k = n_outputs(model, kind)
     if k is not None:
         targets = _multi_output_targets(args, metadata, k)
-        X, y = read_targets(args.data, targets, features)
+        X, y = read_targets(args.data, targets, features, args.max_columns)
         described = f"targets {', '.join(map(repr, targets))} (scores averaged over them)"
     else:
         recorded = recorded_targets(metadata)
         target = args.target or (recorded[0] if recorded and len(recorded) == 1 else None)
         if target is None:
             raise ValueError(f"MODEL {args.model!r} does not record its target; pass --target COL")
-        X, y, _ = read_xy(args.data, target, features, numeric_target=kind != "logistic")
+        X, y, _ = read_xy(
+            args.data,
+            target,
+            features,
+            numeric_target=kind != "logistic",
+            max_columns=args.max_columns,
+        )
         described = f"target {target!r}"
-    scores = metrics(model, kind, X, y)
+    scores = metrics(model, kind, X, y, targets if k is not None else None)
     print(f"{kind} model {args.model} on {len(y)} rows of {args.data}, {described}")
     width = max(len(name) for name in scores)
     for name, value in scores.items():
-        print(f"{name:<{width}}  {value:.6g}")
+        print(f"{name:<{width}}  {format_score(value)}")
     return 0

@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="MODEL.json", help="decision-boundary: a trained two-feature model"
     )
+    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
+
+    add_max_columns_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -104,7 +107,7 @@ def _boundary(args: argparse.Namespace) -> Any:
         )
     from sigmoid_neuron.io.tables import feature_matrix, label_column, parse_columns, read_table
 
-    df = read_table(args.data)
+    df = read_table(args.data, max_columns=args.max_columns)
     source = f"DATA {args.data!r}"
     features = parse_columns(args.features)
     target = args.target

@@ -27,6 +27,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out", metavar="FILE", help=".csv or .parquet file (default: CSV on stdout)"
     )
+    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
+
+    add_max_columns_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -169,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out, "--out", args.model, args.data)
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
-    X, _ = read_features(args.data, features)
+    X, _ = read_features(args.data, features, max_columns=args.max_columns)
     table = prediction_table(model, model_kind(model, metadata), X, metadata)
     if args.out is None:
         try:

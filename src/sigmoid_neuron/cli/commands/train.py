@@ -131,9 +131,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "given must match it (--epochs may grow); checkpoints go on to FILE unless "
         "--checkpoint names another",
     )
+    add_max_columns_argument(parser)
     from sigmoid_neuron.cli.dask_input import add_dask_arguments
 
     add_dask_arguments(parser)
+
+
+def add_max_columns_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--max-columns N``: the most columns a table may have (checked from its header,
+    before the table is read; see :data:`sigmoid_neuron.io.tables.MAX_COLUMNS`)."""
+    from sigmoid_neuron.io.tables import MAX_COLUMNS
+
+    parser.add_argument(
+        "--max-columns",
+        type=_max_columns,
+        default=MAX_COLUMNS,
+        metavar="N",
+        help=f"refuse tables with more than N columns, from the header alone (default "
+        f"{MAX_COLUMNS}); a wider table takes pandas seconds per {MAX_COLUMNS} columns",
+    )
+
+
+def _max_columns(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
 
 
 def report_warnings(caught: list[warnings.WarningMessage], command: str) -> None:
@@ -243,7 +269,7 @@ def uses_dask(args: argparse.Namespace) -> bool:
 
 def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature_names)`` of the training table named by the arguments."""
-    from sigmoid_neuron.io.tables import parse_columns, read_xy
+    from sigmoid_neuron.io.tables import MAX_COLUMNS, parse_columns, read_xy
 
     features = parse_columns(args.features)
     model = args.model or DEFAULT_MODEL
@@ -251,7 +277,13 @@ def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
         from sigmoid_neuron.cli.dask_input import load_dask_training_data
 
         return load_dask_training_data(args, args.target, features)
-    return read_xy(args.data, args.target, features, numeric_target=model != "logistic")
+    return read_xy(
+        args.data,
+        args.target,
+        features,
+        numeric_target=model != "logistic",
+        max_columns=getattr(args, "max_columns", MAX_COLUMNS),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -274,6 +306,7 @@ def run(args: argparse.Namespace) -> int:
 
         figure_format(args.plot, "--plot")
         check_writable(args.plot, "--plot", args.data, args.out)
+    _remove_stale_temporaries(args.out, checkpoint_path, args.plot)
     if args.checkpoint_every is not None:
         if args.checkpoint is None and args.resume is None:
             raise ValueError("--checkpoint-every needs --checkpoint FILE (or --resume FILE)")
@@ -313,6 +346,24 @@ def run(args: argparse.Namespace) -> int:
             where = "at once; no checkpoint had been written yet"
         print(f"sigmoid-neuron train: interrupted {where}", file=sys.stderr)
         return 130
+
+
+def _remove_stale_temporaries(*paths: str | None) -> None:
+    """Remove the temporary files that killed writes of the outputs left behind (see
+    :func:`sigmoid_neuron.io.atomic.remove_stale_temporaries`) and say so on stderr."""
+    from sigmoid_neuron.io.atomic import remove_stale_temporaries
+
+    removed: list[Path] = []
+    for path in dict.fromkeys(p for p in paths if p is not None):
+        removed += remove_stale_temporaries(path)
+    if removed:
+        shown = ", ".join(str(p) for p in removed[:3])
+        more = f" and {len(removed) - 3} more" if len(removed) > 3 else ""
+        print(
+            f"sigmoid-neuron train: removed {len(removed)} stale temporary file(s) left by an "
+            f"interrupted write: {shown}{more}",
+            file=sys.stderr,
+        )
 
 
 def default_checkpoint_path(out: str) -> str:
@@ -413,9 +464,7 @@ def _train_and_save(
         from sigmoid_neuron.cli.dask_input import dask_standard_scaler
 
         scaler, X = dask_standard_scaler(X)  # one pass; X is standardised lazily from here
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            estimator.fit(X, y)
+        caught = _fit(estimator, X, y, args, checkpoint)
         model: Any = Pipeline([("scaler", scaler), ("model", estimator)])
         summarised: Any = estimator  # the summary predicts the standardised X lazily
     else:
@@ -426,9 +475,7 @@ def _train_and_save(
             model = Pipeline([("scaler", StandardScaler()), ("model", estimator)])
         else:
             model = estimator
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(X, y)
+        caught = _fit(model, X, y, args, checkpoint)
         summarised = model
     report_warnings(caught, "train")
     fitted = final_estimator(model)
@@ -460,6 +507,30 @@ def _train_and_save(
         if args.plot is not None:
             print(f"loss curve written to {args.plot}")
     return 0
+
+
+def _fit(
+    model: Any, X: Any, y: Any, args: argparse.Namespace, checkpoint: Any
+) -> list[warnings.WarningMessage]:
+    """``model.fit(X, y)``; the warnings it raised. A divergence is a ``ValueError``
+    saying that no model was written and which checkpoint, if any, is intact."""
+    from sigmoid_neuron.training import DivergenceError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except DivergenceError as exc:
+            out = Path(args.out)
+            previous = f" (the previous {args.out!r} is unchanged)" if out.exists() else ""
+            saved = checkpoint.last_saved_epoch
+            kept = (
+                f"; the last checkpoint, {checkpoint.path} (epoch {saved}), is intact"
+                if saved is not None
+                else ""
+            )
+            raise ValueError(f"{exc} No model was written{previous}{kept}.") from None
+    return caught
 
 
 def _losses(history: Any) -> list[float]:
@@ -507,9 +578,10 @@ def _summary(
     if args.model == "logistic":
         lines.append(f"training accuracy {float(np.mean(model.predict(X) == y)):.4f}")
     elif args.model == "linear":
-        from sklearn.metrics import r2_score
+        from sigmoid_neuron.cli.commands.evaluate import Undefined, r2_score
 
-        lines.append(f"training R^2 {float(r2_score(y, model.predict(X))):.4f}")
+        r2 = r2_score(np.asarray(y), np.asarray(model.predict(X)))
+        lines.append(f"training R^2 {r2 if isinstance(r2, Undefined) else f'{r2:.4f}'}")
     else:
         mse = float(np.mean((np.asarray(model.predict(X), dtype=float) - y) ** 2))
         lines.append(f"training MSE {mse:.6g}")
