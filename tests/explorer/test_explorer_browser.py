@@ -191,11 +191,11 @@ def summed_loss(x: Sequence[float], y: Sequence[float], loss: str, w: float, b: 
     """The notes' ``error(w, b)``: the loss summed over the points."""
     total = 0.0
     for xi, yi in zip(x, y, strict=True):
-        fx = 1.0 / (1.0 + math.exp(-(w * xi + b)))
+        z = w * xi + b
         if loss == "squared_error":
-            total += 0.5 * (fx - yi) ** 2
-        else:
-            total += -((1 - yi) * math.log1p(-fx) + yi * math.log(fx))
+            total += 0.5 * (1.0 / (1.0 + math.exp(-z)) - yi) ** 2
+        else:  # -[(1 - y) log(1 - f) + y log f] = log(1 + e^z) - y z, finite where f rounds to 1
+            total += float(np.logaddexp(0.0, z)) - yi * z
     return total
 
 
@@ -327,6 +327,12 @@ window.addEventListener("load", () => {
   $("finish").click();
   out.dragEnd = [$("epoch").textContent, $("w").dataset.value, $("b").dataset.value];
   out.share = $("share").getAttribute("href");
+  for (const eta of ["100", "1e12"]) {
+    $("eta").value = eta;
+    $("eta").dispatchEvent(new Event("change"));
+    $("finish").click();
+    out["eta" + eta] = [$("message").textContent, $("epoch").textContent, $("w").dataset.value];
+  }
   const pre = document.createElement("pre");
   pre.id = "probe";
   pre.textContent = JSON.stringify(out);
@@ -370,6 +376,16 @@ def test_controls_keyboard_and_dragging_on_a_phone_screen(
     assert float(out["keyStart"][0]) > -2.0 and out["keyStart"][1] == "-2"
     assert out["dragStart"] != out["keyStart"]
     assert f"w={out['dragStart'][0]}" in out["share"] and "epochs=200" in out["share"]
+    # a learning rate too large, set on the page: the loss rises; far too large: divergence
+    w0, b0 = map(float, out["dragStart"])
+    message, epoch, w = out["eta100"]
+    w_end, b_end = notes_loop(*TOY, "cross_entropy", w0, b0, 100.0, 200)
+    loss_0 = summed_loss(*TOY, "cross_entropy", w0, b0)
+    loss_end = summed_loss(*TOY, "cross_entropy", w_end, b_end)
+    assert epoch == "200" and close(float(w), w_end)
+    assert ("The loss went up" in message) == (loss_end > loss_0), (message, loss_0, loss_end)
+    message, epoch, w = out["eta1e12"]
+    assert "diverged at epoch 1" in message and epoch == "0" and float(w) == w0
 
 
 def test_screenshot_of_the_default_view(chromium: Chromium, page: Path, tmp_path: Path) -> None:

@@ -89,9 +89,9 @@ class Dataset:
 
 
 #: The notes' toy data (seed 002): X = [0.5, 2.5], Y = [0.2, 0.9].
-TOY = Dataset("toy", "notes' toy data (2 points)", TOY_X, TOY_Y)
+TOY = Dataset("toy", "toy data", TOY_X, TOY_Y)
 #: The notes' five-point table (seed 002): I/P 1.2, -2.1, 3.2, -0.5, 0.6; O/P 0, 1, 0, 1, 1.
-FIVE_POINT = Dataset("five_point", "notes' five-point table", FIVE_X, FIVE_Y, "I/P", "O/P")
+FIVE_POINT = Dataset("five_point", "five-point table", FIVE_X, FIVE_Y, "I/P", "O/P")
 #: The data sets every page carries, in menu order.
 BUILTIN: tuple[Dataset, ...] = (TOY, FIVE_POINT)
 
