@@ -333,11 +333,18 @@ window.addEventListener("load", () => {
     $("finish").click();
     out["eta" + eta] = [$("message").textContent, $("epoch").textContent, $("w").dataset.value];
   }
-  const pre = document.createElement("pre");
-  pre.id = "probe";
-  pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
-  if (window.parent !== window) window.parent.postMessage(pre.textContent, "*");
+  $("eta").value = "1";
+  $("eta").dispatchEvent(new Event("change"));
+  $("play").click();
+  out.playing = $("play").textContent;
+  setTimeout(() => {
+    out.played = [$("epoch").textContent, $("w").dataset.value, $("b").dataset.value];
+    const pre = document.createElement("pre");
+    pre.id = "probe";
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+    if (window.parent !== window) window.parent.postMessage(pre.textContent, "*");
+  }, 1000);
 });
 </script>
 </body>"""
@@ -354,7 +361,7 @@ window.addEventListener("message", e => {{
 </script></body></html>"""
 
 
-def test_controls_keyboard_and_dragging_on_a_phone_screen(
+def test_controls_keyboard_dragging_and_play_on_a_phone_screen(
     chromium: Chromium, tmp_path: Path
 ) -> None:
     probed = tmp_path / "probed.html"
@@ -386,6 +393,11 @@ def test_controls_keyboard_and_dragging_on_a_phone_screen(
     assert ("The loss went up" in message) == (loss_end > loss_0), (message, loss_0, loss_end)
     message, epoch, w = out["eta1e12"]
     assert "diverged at epoch 1" in message and epoch == "0" and float(w) == w0
+    # Play runs live (100 epochs per second by default): partway after one second
+    epoch, w, b = out["played"]
+    assert out["playing"] == "Pause" and 10 <= int(epoch) < 200, out["played"]
+    w_t, b_t = notes_loop(*TOY, "cross_entropy", w0, b0, 1.0, int(epoch))
+    assert close(float(w), w_t) and close(float(b), b_t)
 
 
 def test_screenshot_of_the_default_view(chromium: Chromium, page: Path, tmp_path: Path) -> None:
