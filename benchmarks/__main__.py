@@ -1,11 +1,11 @@
 """Run the benchmarks: ``python -m benchmarks`` (``make bench``).
 
 Runs every case of ``bench_gradient``, ``bench_gd_epoch`` and ``bench_logistic`` in this
-process, prints the tables, and (full run) writes ``docs/benchmarks.md`` and
-``docs/images/benchmarks.png``.
+process (and ``bench_hostile_file``, whose cases run in fresh processes), prints the
+tables, and (full run) writes ``docs/benchmarks.md`` and ``docs/images/benchmarks.png``.
 
 Options: ``--quick`` (small data, a smoke run: writes no docs unless ``--out`` is
-given), ``--only gradient,gd,logistic``, ``--out PATH`` (where to write the Markdown),
+given), ``--only gradient,gd,logistic,hostile``, ``--out PATH`` (where to write the Markdown),
 ``--no-docs``.
 """
 
@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_gd_epoch, bench_gradient, bench_logistic
+from benchmarks import bench_gd_epoch, bench_gradient, bench_hostile_file, bench_logistic
 from benchmarks._common import Table, machine
 from sigmoid_neuron.io.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ("gradient", "gd", "logistic")
+CASES = ("gradient", "gd", "logistic", "hostile")
 
 INTRO = """# Benchmarks
 
@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         tables += t
     if "logistic" in only:
         t, logistic = bench_logistic.run(quick=args.quick)
+        tables += t
+    if "hostile" in only:  # the cost of refusing a hostile table (issue 19)
+        t, _ = bench_hostile_file.run(quick=args.quick)
         tables += t
     elapsed = time.perf_counter() - t0
     print("\n\n".join(t.text() for t in tables))

@@ -20,6 +20,7 @@ this module is cheap.
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
 import warnings
@@ -108,9 +109,11 @@ def read_header(
 ) -> list[str]:
     """The column names of a CSV or Parquet file, checked without reading its rows.
 
-    CSV: the header row is parsed by the ``csv`` module (blank lines before it skipped,
-    as pandas does), reading at most ``max(MIN_HEADER_CHARS, max_columns *
-    HEADER_CHARS_PER_COLUMN)`` characters, then the next lines only until one is not
+    CSV: the header is the first line that is not blank (pandas skips blank lines),
+    read with a budget of ``max(MIN_HEADER_CHARS, max_columns *
+    HEADER_CHARS_PER_COLUMN)`` characters; its columns are counted before any name is
+    split off (a header without quotes ends at its line break; one with quotes is
+    parsed by the ``csv`` module), then the next lines are read only until one is not
     blank. Parquet: only the footer (schema and row count) is read; a stored pandas
     index is not a column. The names are returned as written (``""`` for an empty CSV
     header cell).
@@ -126,20 +129,23 @@ def read_header(
     p = _existing_file(path, argument)
     source = f"{argument} {str(p)!r}"
     if fmt == "csv":
-        names, has_rows = _csv_header(p, source, max_columns)
-        if not has_rows and not any("\n" in n or "\r" in n for n in names):
-            # (a line break in a name: an unterminated quote, which pandas reports)
+        header = _csv_header(p, source, max_columns)
+        if not header.has_rows and not header.open_quote:
             raise ValueError(f"{source} has no data rows; it needs at least one")
+        count = header.count
     else:
         names, n_rows = _parquet_header(p, source)
         if n_rows == 0:
             raise ValueError(f"{source} has no data rows; it needs at least one")
-    if max_columns is not None and len(names) > max_columns:
+        count = len(names)
+    if max_columns is not None and count > max_columns:
         raise ValueError(
-            f"{source} has {len(names)} columns, more than the limit of {max_columns}; "
+            f"{source} has {count} columns, more than the limit of {max_columns}; "
             f"keep only the columns you need, or raise the limit (--max-columns "
-            f"{len(names)}, max_columns= in Python) to read it"
+            f"{count}, max_columns= in Python) to read it"
         )
+    if fmt == "csv":
+        names = header.names()
     check_column_names(names, source)
     return names
 
@@ -173,19 +179,39 @@ def _has_data_line(handle: IO[str]) -> bool:
             return True
 
 
-def _csv_header(p: Path, source: str, max_columns: int | None) -> tuple[list[str], bool]:
-    """``(names, has_rows)`` of a CSV file from its first lines only."""
+class _CsvHeader:
+    """A CSV header as read by :func:`_csv_header`: its column count, whether data rows
+    follow, whether a quote is left open, and its names (split only when asked)."""
+
+    def __init__(self, line: str, row: list[str] | None, has_rows: bool) -> None:
+        self._line = line  # the header line, when it holds no quote
+        self._row = row  # the parsed header, when it does
+        self.has_rows = has_rows
+        # a line break inside a name: an unterminated quote, which pandas reports
+        self.open_quote = row is not None and any("\n" in n or "\r" in n for n in row)
+        self.count = len(row) if row is not None else line.count(",") + 1
+
+    def names(self) -> list[str]:
+        if self._row is not None:
+            return self._row
+        return next(csv.reader([self._line.rstrip("\r\n")], skipinitialspace=True))
+
+
+def _csv_header(p: Path, source: str, max_columns: int | None) -> _CsvHeader:
+    """The header of a CSV file, and whether data rows follow, from its first lines."""
     budget = max(MIN_HEADER_CHARS, (max_columns or 0) * HEADER_CHARS_PER_COLUMN)
     if max_columns is None:
         budget = 1 << 62
-    header: list[str] = []
     try:
         with p.open("r", encoding="utf-8-sig", newline="") as handle:
-            for row in csv.reader(_bounded_lines(handle, budget), skipinitialspace=True):
-                if row:  # [] is a blank line: pandas skips those before the header
-                    header = row
-                    break
-            has_rows = bool(header) and _has_data_line(handle)
+            lines = _bounded_lines(handle, budget)
+            line = next((text for text in lines if text.strip()), "")
+            if not line:
+                raise ValueError(f"{source} is empty; it needs a header and rows")
+            row = None
+            if '"' in line:  # quoted names may hold commas and line breaks
+                row = next(csv.reader(itertools.chain([line], lines), skipinitialspace=True))
+            return _CsvHeader(line if row is None else "", row, _has_data_line(handle))
     except _HeaderTooLong:
         raise ValueError(
             f"{source}: the header is longer than {budget} characters without ending; it is "
@@ -198,9 +224,6 @@ def _csv_header(p: Path, source: str, max_columns: int | None) -> tuple[list[str
         ) from None
     except (UnicodeDecodeError, OSError) as exc:
         raise ValueError(f"{source} is not a readable CSV file: {_parser_message(exc)}") from None
-    if not header:
-        raise ValueError(f"{source} is empty; it needs a header and rows")
-    return header, has_rows
 
 
 def _parquet_header(p: Path, source: str) -> tuple[list[str], int]:
