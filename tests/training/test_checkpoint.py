@@ -313,6 +313,67 @@ def test_divergence_leaves_the_last_good_checkpoint(tmp_path: Path) -> None:
     assert len(checkpoint.state.history.loss) == checkpoint.epoch
 
 
+def test_divergence_message_claims_nothing_was_kept_or_saved(tmp_path: Path) -> None:
+    """The message says where training stopped; whether anything was saved is the
+    caller's to say (issue 19): no 'were kept'. The checkpoint written before the
+    divergence is byte-identical afterwards."""
+    path = tmp_path / "ck.json"
+    Xl = np.c_[X, 3 * X[:, :1]] * 3
+    snapshots: dict[int, bytes] = {}
+
+    class Snapshot(Callback):
+        def on_epoch_end(self, state: TrainerState) -> bool | None:
+            snapshots[state.epoch] = path.read_bytes()
+            return None
+
+    model = LinearRegression(
+        optimizer="gd",
+        learning_rate=0.35,
+        max_epochs=500,
+        tol=None,
+        callbacks=[Checkpoint(path, every=1), Snapshot()],
+    )
+    with pytest.raises(ValueError) as info:
+        model.fit(Xl, Y_REAL)
+    message = str(info.value)
+    assert "kept" not in message and "saved" not in message
+    assert "it stopped at the last parameters with a finite loss" in message
+    assert "\n" not in message
+    assert path.read_bytes() == snapshots[max(snapshots)]  # untouched by the divergence
+
+
+def test_a_failed_checkpoint_write_names_the_file_and_keeps_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from sigmoid_neuron.io import atomic
+    from sigmoid_neuron.io.atomic import WriteError
+
+    path = tmp_path / "ck.json"
+    LogisticRegression(
+        optimizer="gd", max_epochs=3, tol=None, callbacks=[Checkpoint(path, every=1)]
+    ).fit(X, Y_BIN)
+    previous = path.read_bytes()
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    model = LogisticRegression(
+        optimizer="gd", max_epochs=5, tol=None, callbacks=[Checkpoint(path, every=1)]
+    )
+    with pytest.raises(WriteError) as info:
+        model.fit(X, Y_BIN)
+    assert str(info.value) == (
+        f"checkpoint {str(path)!r} cannot be written: no space left on device; free some "
+        "space on that file system or write the file elsewhere (the previous 'ck.json' is "
+        "unchanged)"
+    )
+    assert path.read_bytes() == previous
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.json"]
+
+
 class Blocks:
     """In-memory rows served block by block as DaskData streams them (``iter_blocks``,
     no ``subset``): the streamed loop without a cluster."""
