@@ -145,6 +145,16 @@ def table_files(data: str | os.PathLike[str], argument: str = "DATA") -> tuple[l
     return tables, formats.pop()
 
 
+def check_table_files(data: str | os.PathLike[str], max_columns: int | None = MAX_COLUMNS) -> None:
+    """Check the header of every file of DATA cheaply, before a cluster is started:
+    ``ValueError`` naming the file (and column) for a file without rows, with more than
+    ``max_columns`` columns or with a repeated column name
+    (:func:`sigmoid_neuron.io.tables.read_header`)."""
+    files, _ = table_files(data)
+    for path in files:
+        read_header(path, "DATA", max_columns=max_columns)
+
+
 def _header(
     path: Path, fmt: str, max_columns: int | None = MAX_COLUMNS
 ) -> tuple[list[str], list[Any]]:

@@ -292,9 +292,13 @@ def run(args: argparse.Namespace) -> int:
     130 when interrupted (SIGINT/SIGTERM): the checkpoint and the model so far are
     written first, unless the signal came twice or before training started.
     """
-    if not uses_dask(args):
-        # a bad table (no rows, too many columns, repeated names) is refused from its
-        # header, in a fraction of a second, before the heavy imports below
+    # a bad table (no rows, too many columns, repeated names) is refused from its
+    # header, in a fraction of a second, before the heavy imports and any cluster
+    if uses_dask(args):
+        from sigmoid_neuron.cli.dask_input import check_table_files
+
+        check_table_files(args.data, args.max_columns)
+    else:
         from sigmoid_neuron.io.tables import read_header
 
         read_header(args.data, max_columns=args.max_columns)
