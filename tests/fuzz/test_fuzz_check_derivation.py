@@ -9,6 +9,7 @@ Budgets are fixed (``max_examples``) and the runs derandomized, so CI is reprodu
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,17 @@ FORBIDDEN_EVENTS = (
     "builtins.input",
 )
 _SEEN: list[tuple[str, Any]] = []
-_WATCHING = {"on": False}
+_WATCHING: dict[str, Any] = {"on": False, "thread": None}
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if _WATCHING["on"] and event.startswith(FORBIDDEN_EVENTS):
+    # only the parsing thread's events: other threads of the process (a Dask cluster's
+    # system monitor reading /proc, left from another test) are not the parser's doing
+    if (
+        _WATCHING["on"]
+        and threading.get_ident() == _WATCHING["thread"]
+        and event.startswith(FORBIDDEN_EVENTS)
+    ):
         _SEEN.append((event, args))
 
 
@@ -64,6 +71,7 @@ def parse_watched(text: str) -> Any:
     result or the ParseError, and asserts nothing else happened."""
     parse_derivation("sigmoid(x)*(1 - sigmoid(x)) = diff(sigmoid(x), x)")  # warm imports
     _SEEN.clear()
+    _WATCHING["thread"] = threading.get_ident()
     _WATCHING["on"] = True
     try:
         result: Any = parse_derivation(text)
