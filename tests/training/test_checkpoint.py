@@ -162,8 +162,14 @@ def test_a_larger_budget_continues_like_a_longer_run(optimizer: str, tmp_path: P
     resumed = LogisticRegression(
         max_epochs=long, **kwargs, callbacks=[Checkpoint(path, resume_from=path)]
     ).fit(X, Y_BIN)
-    np.testing.assert_array_equal(params_of(resumed), params_of(longer))
-    assert resumed.history_.loss == longer.history_.loss
+    if optimizer == "gd":
+        np.testing.assert_array_equal(params_of(resumed), params_of(longer))
+        assert resumed.history_.loss == longer.history_.loss
+    else:
+        # Newton iterates on standardised columns; a resumed run maps the saved
+        # parameters into those coordinates again, which costs the last bit
+        np.testing.assert_allclose(params_of(resumed), params_of(longer), rtol=1e-13)
+        np.testing.assert_allclose(resumed.history_.loss, longer.history_.loss, rtol=1e-14)
 
 
 def test_early_stopping_resumes_to_the_same_stopping_epoch(tmp_path: Path) -> None:

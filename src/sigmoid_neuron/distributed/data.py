@@ -26,6 +26,7 @@ from sigmoid_neuron.distributed.reduce import active_client, add_all, local_sche
 from sigmoid_neuron.distributed.stream import iter_blocks
 from sigmoid_neuron.objective.linear import ArrayData, Sums, block_sums
 from sigmoid_neuron.objective.links import PointwiseLoss
+from sigmoid_neuron.objective.moments import Moments, TriangularFactor, block_moments, block_qr
 
 Array = NDArray[Any]
 
@@ -33,6 +34,10 @@ Array = NDArray[Any]
 SUMS_KEY = "sigmoid-neuron-block-sums"
 #: Key prefix of the per-block tasks of the construction-time check.
 CHECK_KEY = "sigmoid-neuron-block-check"
+#: Key prefix of the per-block tasks of :meth:`DaskData.moments`.
+MOMENTS_KEY = "sigmoid-neuron-block-moments"
+#: Key prefix of the per-block tasks of :meth:`DaskData.qr_factor`.
+QR_KEY = "sigmoid-neuron-block-qr"
 
 
 def is_dask_frame(obj: object) -> bool:
@@ -128,6 +133,13 @@ def _block_sums_task(
     coef, intercept, loss = params
     # Dask runs one task per worker thread: each block task keeps to its one thread
     return block_sums(X, y, sample_weight, coef, intercept, loss, order, n_threads=1)
+
+
+def _block_qr_task(
+    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Array, Array]
+) -> TriangularFactor:
+    """``block_qr`` with the broadcast shifts ``(x_shift, y_shift)`` unpacked."""
+    return block_qr(X, y, sample_weight, *shifts)
 
 
 class DaskData:
@@ -309,6 +321,27 @@ class DaskData:
             )
         params = self._broadcast((coef, intercept, self.loss))
         result: Sums = self._one_pass(_block_sums_task, SUMS_KEY, params, order)
+        return result
+
+    def moments(self) -> Moments:
+        """Weighted column means and spreads of every row: one pass."""
+        result: Moments = self._one_pass(block_moments, MOMENTS_KEY)
+        return result
+
+    def sample(self, max_rows: int) -> ArrayData:
+        """Every k-th row (``k = ceil(n / max_rows)``), brought into memory in one compute."""
+        step = max(1, -(-self.n_samples // max(1, int(max_rows))))
+        parts = [self.X[::step], self.y[::step]]
+        if self.sample_weight is not None:
+            parts.append(self.sample_weight[::step])
+        got = self._compute(dask.delayed(list)(parts))
+        return ArrayData(got[0], got[1], self.loss, got[2] if len(got) > 2 else None)
+
+    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
+        """``R`` of ``diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass, a tall-skinny
+        QR (each block's factor, the factors of stacked pairs up the tree)."""
+        shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
+        result: TriangularFactor = self._one_pass(_block_qr_task, QR_KEY, shifts)
         return result
 
     @property

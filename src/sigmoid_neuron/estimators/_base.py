@@ -55,9 +55,16 @@ Array = NDArray[Any]
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
 
 COMMON_PARAMETERS_DOC = """
-    optimizer : {"lbfgs", "newton", "gd", "sgd", "momentum", "nesterov", "adam"}
-        ``lbfgs``/``newton``: full-batch solvers, one epoch = one iteration, stop when
-        max|grad J| <= tol. The others are update rules run for epochs of mini-batches.
+    optimizer : {"auto", "lstsq", "lbfgs", "newton", "gd", "sgd", "momentum", "nesterov", "adam"}
+        ``auto`` (default): exact least squares for the squared error of
+        LinearRegression; otherwise Newton when its Hessian is cheap (few parameters) or
+        the standardised design is ill-conditioned, else L-BFGS (see
+        ``sigmoid_neuron.optim.auto``); ``solver_`` records the choice. ``lstsq``: exact
+        (ridge) least squares, LinearRegression only. ``lbfgs``/``newton``: full-batch
+        solvers on internally standardised columns (X is not copied), one epoch = one
+        iteration, converged when max|grad J| <= tol in those coordinates (Newton then
+        takes one polishing step). The others are the notes' update rules, run as written
+        for epochs of mini-batches on the original columns.
     learning_rate : float, schedule name, callable ``t -> eta_t`` or None
         Step size of the update rules (ignored by lbfgs/newton). None: the rule's default
         (gd/sgd 0.1, momentum/nesterov 0.01, adam 0.001). A name from
@@ -106,6 +113,9 @@ COMMON_ATTRIBUTES_DOC = """
     feature_names_in_ : ndarray of str (when X has column names)
     n_iter_ : int
         Epochs (solver iterations) run by the last fit (cumulative over partial_fit).
+    solver_ : str
+        The solver that ran: what ``optimizer="auto"`` chose ("lstsq", "newton" or
+        "lbfgs"), else ``optimizer`` itself.
     history_ : sigmoid_neuron.training.History
         ``loss`` per epoch (and ``val_loss``, ``learning_rate``).
 
@@ -410,6 +420,7 @@ class _LinearModel(BaseEstimator):
                 X, Y, sw, X_val, Y_val, sw_val = self._split(X, Y, sw, rng)
                 validation = make_objective(X_val, Y_val, loss, sw_val, 0.0, self.fit_intercept)
             objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
+        objective.feature_names = getattr(self, "feature_names_in_", None)
         if state is None:
             reuse = self.warm_start or partial
             theta0 = self._initial_theta(objective, coef_init, intercept_init, reuse)
@@ -481,6 +492,7 @@ class _LinearModel(BaseEstimator):
         self._set_coefficients(coef.astype(out), intercept.astype(out))
         self.n_iter_ = int(state.epoch)
         self.history_ = state.history
+        self.solver_ = state.solver or self.optimizer
         self._trainer_state = state
 
     # ------------------------------------------------------------ prediction

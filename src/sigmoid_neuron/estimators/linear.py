@@ -28,7 +28,7 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, _LinearModel):
     def __init__(
         self,
         *,
-        optimizer: str = "lbfgs",
+        optimizer: str = "auto",
         learning_rate: Any = None,
         eta0: float | None = None,
         schedule_params: dict[str, Any] | None = None,

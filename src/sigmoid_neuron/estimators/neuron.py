@@ -51,7 +51,7 @@ class SigmoidNeuron(RegressorMixin, _LinearModel):
         self,
         loss: str = "cross_entropy",
         *,
-        optimizer: str = "lbfgs",
+        optimizer: str = "auto",
         learning_rate: Any = None,
         eta0: float | None = None,
         schedule_params: dict[str, Any] | None = None,

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.links import PointwiseLoss
+from sigmoid_neuron.objective.moments import Moments, TriangularFactor, block_moments, block_qr
 
 Array = NDArray[Any]
 
@@ -97,6 +98,19 @@ class DataTerm(Protocol):
         """Weighted sums over all rows at ``(coef, intercept)``."""
         ...
 
+    def moments(self) -> Moments:
+        """Weighted column means and spreads of every row: one pass."""
+        ...
+
+    def sample(self, max_rows: int) -> ArrayData:
+        """At most about ``max_rows`` rows spread over the data, in memory (for cheap
+        estimates: column scales, conditioning)."""
+        ...
+
+    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
+        """``R`` of ``diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass over the rows."""
+        ...
+
 
 class ArrayData:
     """Rows held in memory as NumPy arrays (``X`` is ``(n, d)``, ``y`` is ``(n, K)``)."""
@@ -125,6 +139,22 @@ class ArrayData:
         """Sums over all rows, one pass over ``X`` for the loss and gradient."""
         return block_sums(self.X, self.y, self.sample_weight, coef, intercept, self.loss, order)
 
+    def moments(self) -> Moments:
+        """:class:`Moments` of all rows."""
+        return block_moments(self.X, self.y, self.sample_weight)
+
+    def sample(self, max_rows: int) -> ArrayData:
+        """Every k-th row, ``k = ceil(n / max_rows)`` (views, no copy)."""
+        step = max(1, -(-self.n_samples // max(1, int(max_rows))))
+        if step == 1:
+            return self
+        sw = None if self.sample_weight is None else self.sample_weight[::step]
+        return ArrayData(self.X[::step], self.y[::step], self.loss, sw)
+
+    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
+        """The triangular factor of the weighted, shifted ``[X | y]`` (chunks of rows)."""
+        return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift)
+
     def subset(self, rows: Array) -> ArrayData:
         """The same data restricted to ``rows`` (a mini-batch)."""
         sw = None if self.sample_weight is None else self.sample_weight[rows]
@@ -151,6 +181,8 @@ class LinearObjective:
         self.n_features = data.n_features
         self.n_outputs = data.n_outputs
         self.n_params = self.n_outputs * (self.n_features + int(self.fit_intercept))
+        #: column names (for messages such as a collinearity warning), when known
+        self.feature_names: Any = None
 
     def unpack(self, theta: Array) -> tuple[Array, Array]:
         """Split ``theta`` into ``coef`` ``(K, d)`` and ``intercept`` ``(K,)``."""

@@ -62,6 +62,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
+from sigmoid_neuron.objective.standardized import StandardizedObjective
+from sigmoid_neuron.optim.auto import choose_solver, lstsq
 from sigmoid_neuron.optim.rules import RULES, State, state_from_dict, state_to_dict
 from sigmoid_neuron.optim.schedules import Schedule, make_schedule
 from sigmoid_neuron.optim.solvers import SOLVERS
@@ -73,7 +75,7 @@ Array = NDArray[Any]
 #: Optimizers that take steps from gradients (mini-batch capable).
 UPDATE_RULES: tuple[str, ...] = ("gd", "sgd", "momentum", "nesterov", "adam")
 #: Full-batch solvers (one epoch = one iteration).
-FULL_BATCH_SOLVERS: tuple[str, ...] = ("lbfgs", "newton")
+FULL_BATCH_SOLVERS: tuple[str, ...] = ("auto", "lstsq", "lbfgs", "newton")
 OPTIMIZERS: tuple[str, ...] = UPDATE_RULES + FULL_BATCH_SOLVERS
 #: ``batch_size=None`` with ``optimizer="sgd"`` means this many rows per batch.
 DEFAULT_SGD_BATCH_SIZE = 32
@@ -220,6 +222,8 @@ class TrainerState:
     stop_reason: str = ""
     n_iter: int = 0
     exhausted: bool = False
+    #: the full-batch solver that ran (what ``"auto"`` chose); not saved
+    solver: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The state as JSON-ready plain values (arrays become lists of floats)."""
@@ -739,13 +743,27 @@ def _run_solver(
     callbacks: Sequence[Any],
     epochs: int,
 ) -> bool:
-    """Run the solver for at most ``epochs`` iterations; True unless the budget ran out."""
-    solver = SOLVERS[config.optimizer]
+    """Run the solver for at most ``epochs`` iterations; True unless the budget ran out.
+
+    ``"auto"`` is resolved by :func:`sigmoid_neuron.optim.auto.choose_solver`. L-BFGS and
+    Newton work on standardised columns (:class:`StandardizedObjective`: the same J,
+    no copy of X), so ``tol`` bounds the gradient with respect to the coefficients of
+    centred, unit-variance features; the parameters they report are mapped back.
+    """
+    name = choose_solver(objective) if config.optimizer == "auto" else config.optimizer
+    if name == "lstsq":
+        solver: Any = lstsq
+        problem: Any = objective
+        to_outer: Callable[[Array], Array] = np.asarray
+    else:
+        solver = SOLVERS[name]
+        problem = StandardizedObjective.of(objective)
+        to_outer = problem.to_outer
     state.opt_state = None
     stopped = {"flag": False}
 
     def callback(iteration: int, theta: Array, loss: float) -> bool:
-        state.params = np.asarray(theta, dtype=np.float64)
+        state.params = np.asarray(to_outer(theta), dtype=np.float64)
         state.history.loss.append(float(loss))
         if state.reference_loss is None:
             state.reference_loss = float(loss)
@@ -755,8 +773,9 @@ def _run_solver(
 
     tol = 0.0 if config.tol is None else float(config.tol)
     start = state.params.copy()
-    result = solver(objective, start, tol=tol, max_iter=epochs, callback=callback)
-    theta = np.asarray(result.theta, dtype=np.float64)
+    inner = start if problem is objective else problem.to_inner(start)
+    result = solver(problem, inner, tol=tol, max_iter=epochs, callback=callback)
+    theta = np.asarray(to_outer(result.theta), dtype=np.float64)
     if result.n_iter == 0 and not math.isfinite(result.loss):
         state.params = start
         state.stop_reason = "diverged"
@@ -765,6 +784,7 @@ def _run_solver(
         )
     if np.all(np.isfinite(theta)):
         state.params = theta
+    state.solver = name
     if not stopped["flag"]:
         state.converged = bool(result.converged)
         state.stop_reason = result.message

@@ -1,0 +1,141 @@
+"""Column statistics and the triangular factor of a block of rows: sums that combine with ``+``.
+
+Both are what a data term computes in one pass over its rows (block by block, the
+partial results added in any order, as Dask's tree reduction does):
+
+- :class:`Moments`: the total weight ``S = sum_i s_i``, the weighted means
+  ``m_j = sum_i s_i x_ij / S`` of the columns of ``X`` and of ``y``, and the weighted
+  sums of squared deviations ``M2_j = sum_i s_i (x_ij - m_j)^2``. Two partial results
+  combine by Chan, Golub and LeVeque's pairwise update
+  ``M2 = M2_a + M2_b + (m_b - m_a)^2 S_a S_b / S`` (no cancellation of large means).
+- :class:`TriangularFactor`: the ``R`` of a QR factorisation of
+  ``diag(sqrt(s)) [X - x0 | y - y0]``, so that ``R^T R`` is that matrix's Gram matrix.
+  Two partial factors combine by factorising ``[R_a; R_b]`` (a tall-skinny QR): the
+  least-squares solution is then as accurate as a Householder QR of all rows at once,
+  without ever forming the squared-condition Gram matrix ``X^T X``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+#: Bytes of float64 rows per chunk when an in-memory array is walked in pieces.
+CHUNK_BYTES = 8 << 20
+
+
+def row_chunks(n: int, width: int) -> list[slice]:
+    """Slices of ~:data:`CHUNK_BYTES` of float64 rows of ``width`` columns covering ``0..n``."""
+    rows = max(1, CHUNK_BYTES // (8 * max(1, width)))
+    return [slice(i, min(i + rows, n)) for i in range(0, n, rows)] or [slice(0, 0)]
+
+
+@dataclass
+class Moments:
+    """Weighted column statistics: ``S``, the means of ``X`` and ``y``, and ``M2`` of ``X``.
+
+    ``var_j = M2_j / S`` is the weighted (population) variance of column ``j``.
+    """
+
+    total_weight: float
+    mean_x: Array
+    mean_y: Array
+    m2_x: Array
+
+    def __add__(self, other: Moments) -> Moments:
+        S_a, S_b = self.total_weight, other.total_weight
+        S = S_a + S_b
+        if S_a == 0:
+            return other
+        if S_b == 0:
+            return self
+        delta = other.mean_x - self.mean_x
+        mean_x = self.mean_x + delta * (S_b / S)
+        mean_y = self.mean_y + (other.mean_y - self.mean_y) * (S_b / S)
+        m2 = self.m2_x + other.m2_x + delta * delta * (S_a * S_b / S)
+        return Moments(S, mean_x, mean_y, m2)
+
+    @property
+    def scale_x(self) -> Array:
+        """The weighted standard deviations ``sqrt(M2_j / S)``, 1 where a column is constant."""
+        std = np.sqrt(self.m2_x / self.total_weight) if self.total_weight > 0 else self.m2_x * 0
+        return np.where(std > 0, std, 1.0)
+
+
+def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
+    """:class:`Moments` of one block of rows (float64 arithmetic, float32 input allowed).
+
+    ``S = sum_i s_i``, ``m = sum_i s_i x_i / S``, ``M2 = sum_i s_i (x_i - m)^2``.
+    """
+    d = X.shape[1]
+    y2 = y.reshape(len(y), -1)
+    total = Moments(0.0, np.zeros(d), np.zeros(y2.shape[1]), np.zeros(d))
+    for rows in row_chunks(X.shape[0], d):
+        Xc = np.asarray(X[rows], dtype=np.float64)
+        yc = np.asarray(y2[rows], dtype=np.float64)
+        if sample_weight is None:
+            S = float(Xc.shape[0])
+            if S == 0:
+                continue
+            mx, my = Xc.mean(axis=0), yc.mean(axis=0)
+            dev = Xc - mx
+            m2 = np.einsum("ij,ij->j", dev, dev)
+        else:
+            s = np.asarray(sample_weight[rows], dtype=np.float64)
+            S = float(s.sum())
+            if S == 0:
+                continue
+            mx, my = s @ Xc / S, s @ yc / S
+            dev = Xc - mx
+            m2 = s @ (dev * dev)
+        total = total + Moments(S, mx, my, m2)
+    return total
+
+
+@dataclass
+class TriangularFactor:
+    """``R`` (upper triangular, ``(m, m)``, fewer rows for tiny blocks) of ``QR = A``.
+
+    ``A = diag(sqrt(s)) [X - x0 | y - y0]`` over the rows seen so far; ``R^T R = A^T A``.
+    """
+
+    R: Array
+
+    def __add__(self, other: TriangularFactor) -> TriangularFactor:
+        return TriangularFactor(_r_factor(np.vstack([self.R, other.R])))
+
+
+def _r_factor(A: Array) -> Array:
+    """The ``R`` of ``A``'s Householder QR (``min(rows, cols)`` rows), rows of zeros for none."""
+    if A.shape[0] == 0:
+        return np.zeros((0, A.shape[1]))
+    R: Array = scipy.linalg.qr(A, mode="r", overwrite_a=True, check_finite=False)[0]
+    return R
+
+
+def block_qr(
+    X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
+) -> TriangularFactor:
+    """The triangular factor of ``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for one block.
+
+    Rows are taken in chunks of about 8 MiB, each chunk's ``R`` folded into the running
+    one by a QR of ``[R; chunk]``: memory stays that of one chunk, the arithmetic float64.
+    """
+    d = X.shape[1]
+    y2 = y.reshape(len(y), -1)
+    width = d + y2.shape[1]
+    R = np.zeros((0, width))
+    for rows in row_chunks(X.shape[0], width):
+        A = np.empty((rows.stop - rows.start, width))
+        np.subtract(X[rows], x_shift, out=A[:, :d])
+        np.subtract(y2[rows], y_shift, out=A[:, d:])
+        if sample_weight is not None:
+            A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+        R = _r_factor(np.vstack([R, A]) if R.size else A)
+    return TriangularFactor(R)

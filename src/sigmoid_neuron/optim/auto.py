@@ -1,0 +1,111 @@
+"""``optimizer="auto"``: the solver chosen from the problem, and exact least squares.
+
+The rule (:func:`choose_solver`), for a linear objective with ``p = K (d + 1)``
+parameters on ``n`` rows, after the columns have been standardised:
+
+- half squared error (linear regression, ridge): ``"lstsq"``, the exact solution from
+  one triangular factor (:mod:`sigmoid_neuron.optim.least_squares`); no iterations;
+- otherwise Newton (``"newton"``, Levenberg-damped, ending on a polishing step) when an
+  iteration is cheap in absolute terms, ``n p^2 + p^3 / 3 <= CHEAP_NEWTON`` multiply-adds
+  (tens of milliseconds: Newton's handful of iterations then beats L-BFGS's dozens to
+  hundreds, whatever the data), or when it is affordable (``n p^2 <= NEWTON_FLOPS``) and
+  the standardised design is ill-conditioned: the condition number of the correlation
+  matrix of a sample of rows exceeds ``ILL_CONDITIONED`` (correlated columns, one-hot
+  blocks collinear with the intercept: where L-BFGS crawls and its gradient test says
+  little about the loss);
+- L-BFGS (``"lbfgs"``) otherwise: many parameters, or a well-conditioned problem where
+  it needs few passes.
+
+The probe costs ``O(m d^2 + d^3)`` on ``m = min(n, PROBE_ROWS)`` rows, and is skipped
+(L-BFGS) when ``d > PROBE_MAX_D``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sigmoid_neuron.objective.linear import LinearObjective
+from sigmoid_neuron.objective.links import HalfSquaredError
+from sigmoid_neuron.optim.least_squares import solve_least_squares
+from sigmoid_neuron.optim.solvers import Callback, SolverResult
+
+Array = NDArray[Any]
+
+#: Newton whatever the conditioning while an iteration costs at most this (n p^2 + p^3/3).
+CHEAP_NEWTON = 2e9
+#: Newton only while one Hessian pass costs at most this many multiply-adds (n p^2).
+NEWTON_FLOPS = 4e10
+#: Condition number of the sampled correlation matrix above which Newton is chosen.
+ILL_CONDITIONED = 1e3
+#: Rows sampled for the conditioning probe.
+PROBE_ROWS = 20_000
+#: Above this many features the probe is skipped (L-BFGS).
+PROBE_MAX_D = 1000
+
+
+def design_condition(objective: LinearObjective) -> float:
+    """Condition number of the weighted correlation matrix of a sample of rows.
+
+    ``kappa = lambda_max / lambda_min`` of ``C = D^-1/2 G D^-1/2``, ``G`` the weighted
+    Gram matrix of the centred sample (``D = diag(G)``); constant columns are left out
+    (they carry no information on conditioning); ``inf`` when ``C`` is singular. The
+    Gram matrix resolves ``kappa`` up to ~1e14, far beyond :data:`ILL_CONDITIONED`.
+    """
+    sample = objective.data.sample(PROBE_ROWS)
+    X = np.asarray(sample.X, dtype=np.float64)
+    if objective.fit_intercept:
+        X = X - sample.moments().mean_x
+    if sample.sample_weight is not None:
+        X = X * np.sqrt(np.asarray(sample.sample_weight, dtype=np.float64))[:, None]
+    G = X.T @ X
+    diag = np.diag(G).copy()
+    keep = diag > 0
+    if not np.any(keep):
+        return 1.0
+    root = np.sqrt(diag[keep])
+    C = G[np.ix_(keep, keep)] / np.outer(root, root)
+    eig = np.linalg.eigvalsh(C)
+    if eig[0] <= eig[-1] * 1e-14:
+        return math.inf
+    return float(eig[-1] / eig[0])
+
+
+def choose_solver(objective: LinearObjective) -> str:
+    """``"lstsq"``, ``"newton"`` or ``"lbfgs"`` for ``objective`` (module docstring)."""
+    if isinstance(objective.data.loss, HalfSquaredError):
+        return "lstsq"
+    p = objective.n_params
+    n = float(getattr(objective.data, "n_samples", 0))
+    if n * p * p > NEWTON_FLOPS or not objective.data.loss.convex:
+        return "lbfgs"
+    if n * p * p + p**3 / 3 <= CHEAP_NEWTON:
+        return "newton"
+    if objective.n_features > PROBE_MAX_D:
+        return "lbfgs"
+    return "newton" if design_condition(objective) > ILL_CONDITIONED else "lbfgs"
+
+
+def lstsq(
+    objective: LinearObjective,
+    theta0: Array,
+    *,
+    tol: float = 0.0,
+    max_iter: int = 1,
+    callback: Callback | None = None,
+) -> SolverResult:
+    """Exact least squares (:func:`solve_least_squares`): ``theta0``, ``tol`` and
+    ``max_iter`` are accepted for the solver interface and not needed; ``callback``
+    sees the solution as iteration 1."""
+    solution = solve_least_squares(objective, getattr(objective, "feature_names", None))
+    theta = objective.pack(solution.coef, solution.intercept)
+    value, grad = objective.loss_gradient(theta)
+    gmax = float(np.max(np.abs(grad), initial=0.0))
+    rank = objective.n_features if not solution.collinear else solution.rank
+    message = f"exact least squares (rank {rank} of {objective.n_features})"
+    if callback is not None:
+        callback(1, theta.copy(), float(value))
+    return SolverResult(theta, 1, True, message, [float(value)], float(value), gmax, 4)
