@@ -74,7 +74,7 @@ def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
     ``S = sum_i s_i``, ``m = sum_i s_i x_i / S``, ``M2 = sum_i s_i (x_i - m)^2``.
     """
     d = X.shape[1]
-    y2 = y.reshape(len(y), -1)
+    y2 = y[:, None] if y.ndim == 1 else y
     total = Moments(0.0, np.zeros(d), np.zeros(y2.shape[1]), np.zeros(d))
     for rows in row_chunks(X.shape[0], d):
         Xc = np.asarray(X[rows], dtype=np.float64)
@@ -128,7 +128,7 @@ def block_qr(
     one by a QR of ``[R; chunk]``: memory stays that of one chunk, the arithmetic float64.
     """
     d = X.shape[1]
-    y2 = y.reshape(len(y), -1)
+    y2 = y[:, None] if y.ndim == 1 else y
     width = d + y2.shape[1]
     R = np.zeros((0, width))
     for rows in row_chunks(X.shape[0], width):

@@ -370,13 +370,15 @@ def newton(
 ) -> SolverResult:
     """Newton's method with Levenberg damping and an Armijo backtracking line search.
 
-    Each iteration: (J, g, H) at theta; stop if max_j |g_j| <= tol (after at least one
-    step, unless g = 0 exactly: the absolute test is not scale-free at theta0); solve
+    Each iteration: (J, g, H) at theta; solve
     (H + mu I) d = -g by Cholesky with mu = 1e-10 max diag(H), raised tenfold while H + mu I
     is not positive definite (Levenberg damping for a non-convex loss); halve t from 1 until
     J(theta + t d) <= J(theta) + 1e-4 t g.d (Armijo); theta <- theta + t d.
-    The Newton decrement lambda^2 = -g.d predicts the decrease; a failed line search
-    with lambda^2 / 2 <= 1000 eps max(1, |J|) means theta is optimal to float precision.
+    The Newton decrement lambda^2 = -g.d predicts the decrease; the run converges when
+    max_j |g_j| <= tol (after at least one step, unless g = 0 exactly: the absolute test is
+    not scale-free at theta0) and lambda^2 / 2 <= tol^2 max(1, |J|) (a small gradient on a
+    nearly singular Hessian is not yet the optimum); a failed line search with
+    lambda^2 / 2 <= 1000 eps max(1, |J|) means theta is optimal to float precision.
     ``polish``: once the gradient test passes, take the Newton step already at hand
     when it does not raise J (one loss pass; it completes the last iteration and is not
     counted as another): with quadratic convergence the loss is then optimal to float
@@ -403,24 +405,35 @@ def newton(
             where = "at theta0" if it == 0 else f"at iteration {it}"
             return _nonfinite_result(theta, it, history, n_evals, where, f)
         gmax = _grad_max(g)
+        d, _mu = _damped_newton_direction(g, 0.5 * (H + H.T))
+        decrement = max(0.0, -float(g @ d)) / 2  # predicted decrease J - J(theta + d)
         # At theta0 the gradient test alone is not scale-free: tiny targets or features
         # make |g| small everywhere. Newton is affine-invariant, so take one step first.
-        if gmax <= tol and (it > 0 or gmax == 0.0):
+        # A small gradient is not yet the optimum where the Hessian is nearly singular
+        # (near-separable classes): the predicted decrease must be small as well.
+        if (
+            gmax <= tol
+            and (it > 0 or gmax == 0.0)
+            and decrement <= tol * tol * max(1.0, abs(f))
+        ):
             if polish and gmax > 0.0:
-                # one more Newton step, from the factorisation at hand, costs one loss
-                # pass and squares the remaining error (quadratic convergence): the
-                # answer is then the optimum to float precision, not just near it
-                d, _mu = _damped_newton_direction(g, 0.5 * (H + H.T))
+                # the Newton step at hand squares the remaining error (quadratic
+                # convergence): the answer is then the optimum to float precision. It is
+                # kept when J falls, or, below J's rounding, when the gradient shrinks
                 n_evals += 1
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    f_polish = float(objective.loss(theta + d))
-                if math.isfinite(f_polish) and f_polish <= f:
-                    theta, f = theta + d, f_polish
+                    f_p, g_p = objective.loss_gradient(theta + d)
+                f_p = float(f_p)
+                if _finite(f_p, np.asarray(g_p)) and (
+                    f_p < f or (f_p <= f + 4 * _EPS * abs(f) and _grad_max(np.asarray(g_p)) < gmax)
+                ):
+                    theta, f = theta + d, f_p
             return SolverResult(
                 theta,
                 it,
                 True,
-                f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}",
+                f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}, predicted decrease "
+                f"{decrement:.3g} <= tol^2 max(1, |J|)",
                 history,
                 f,
                 gmax,
@@ -428,7 +441,6 @@ def newton(
             )
         if it == max_iter:
             break
-        d, _mu = _damped_newton_direction(g, 0.5 * (H + H.T))
         slope = float(g @ d)
         t = 1.0
         accepted = False

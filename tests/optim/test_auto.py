@@ -1,0 +1,115 @@
+"""optimizer="auto": which solver it picks, and that the defaults reach the optimum on
+real and realistic data, checked against scikit-learn's Newton-Cholesky and statsmodels."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+
+from sigmoid_neuron import LogisticRegression, SigmoidNeuron
+from sigmoid_neuron.datasets import make_tabular
+from sigmoid_neuron.objective import (
+    BinaryCrossEntropy,
+    HalfSquaredError,
+    MultinomialCrossEntropy,
+    make_objective,
+)
+from sigmoid_neuron.optim import auto
+
+
+def _loss(X, y, coef, intercept, alpha):
+    """J = mean log-loss + alpha/2 ||W||^2 in plain NumPy (binary or multinomial)."""
+    Z = X @ np.atleast_2d(coef).T + intercept
+    if Z.shape[1] == 1:
+        z = Z[:, 0]
+        pointwise = np.logaddexp(0, z) - y * z
+    else:
+        pointwise = np.logaddexp.reduce(Z, axis=1) - Z[np.arange(len(y)), y]
+    return pointwise.mean() + 0.5 * alpha * np.sum(np.asarray(coef) ** 2)
+
+
+def test_design_condition_is_that_of_the_correlation_matrix() -> None:
+    X, y, _ = make_tabular(3000, n_numeric=5, levels=(), correlation=0.9, random_state=0)
+    obj = make_objective(X, y.astype(float), BinaryCrossEntropy())
+    assert auto.design_condition(obj) == pytest.approx(np.linalg.cond(np.corrcoef(X.T)), rel=1e-6)
+    X1, y1, _ = make_tabular(3000, n_numeric=2, levels=(3,), random_state=0)
+    one_hot_with_intercept = make_objective(X1, y1.astype(float), BinaryCrossEntropy())
+    assert auto.design_condition(one_hot_with_intercept) == np.inf
+
+
+def test_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2000, 30))
+    y = (X[:, 0] > 0).astype(float)
+    assert auto.choose_solver(make_objective(X, y, HalfSquaredError())) == "lstsq"
+    assert auto.choose_solver(make_objective(X, y, BinaryCrossEntropy())) == "newton"  # cheap
+    monkeypatch.setattr(auto, "CHEAP_NEWTON", 1.0)  # as if n were huge
+    assert auto.choose_solver(make_objective(X, y, BinaryCrossEntropy())) == "lbfgs"  # kappa ~ 1
+    Xt, yt, _ = make_tabular(2000, random_state=1)
+    assert (
+        auto.choose_solver(make_objective(Xt, yt.astype(float), BinaryCrossEntropy())) == "newton"
+    )
+    monkeypatch.setattr(auto, "NEWTON_FLOPS", 1.0)
+    assert auto.choose_solver(make_objective(Xt, yt.astype(float), BinaryCrossEntropy())) == "lbfgs"
+
+
+def _fit_quietly(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning, no RuntimeWarning
+        return model.fit(X, y)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_default_reaches_the_optimum_on_unscaled_one_hot_data(seed: int) -> None:
+    """scikit-learn's lbfgs stops ~1e-3 above the optimum here; Newton-Cholesky with a
+    tight tolerance is the oracle."""
+    X, y, _ = make_tabular(20_000, random_state=seed)
+    alpha = 1.0 / len(y)
+    ref = SkLogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-12, max_iter=100).fit(X, y)
+    ours = _fit_quietly(LogisticRegression(alpha=alpha), X, y)
+    assert ours.solver_ == "newton"
+    J_ref = _loss(X, y, ref.coef_[0], ref.intercept_[0], alpha)
+    J = _loss(X, y, ours.coef_[0], ours.intercept_[0], alpha)
+    assert J <= J_ref * (1 + 1e-10)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+
+
+def test_default_multinomial_reaches_the_optimum_on_digits() -> None:
+    X, y = load_digits(return_X_y=True)
+    alpha = 1.0 / len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkLogisticRegression(C=1.0, tol=1e-12, max_iter=20_000).fit(X, y)
+    ours = _fit_quietly(LogisticRegression(alpha=alpha), X, y)
+    J_ref = _loss(X, y, ref.coef_, ref.intercept_, alpha)
+    J = _loss(X, y, ours.coef_, ours.intercept_, alpha)
+    assert J <= J_ref * (1 + 1e-8)
+
+
+def test_default_matches_statsmodels_logit_on_unscaled_real_data() -> None:
+    """Breast cancer, raw units (areas ~1e3 next to ratios ~1e-2), no penalty."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X[:, :10]  # mean features: not separable without penalty
+    ref = sm.Logit(y, sm.add_constant(X)).fit(method="newton", tol=1e-12, maxiter=100, disp=0)
+    ours = _fit_quietly(LogisticRegression(alpha=0.0), X, y)
+    np.testing.assert_allclose(ours.intercept_[0], ref.params[0], rtol=1e-6)
+    np.testing.assert_allclose(ours.coef_[0], ref.params[1:], rtol=1e-6)
+
+
+def test_sigmoid_neuron_default_agrees_with_logistic_on_hard_labels() -> None:
+    X, y, _ = make_tabular(5000, random_state=2)
+    a = _fit_quietly(SigmoidNeuron(alpha=1e-4), X, y.astype(float))
+    b = _fit_quietly(LogisticRegression(alpha=1e-4), X, y)
+    np.testing.assert_allclose(a.predict(X), b.predict_proba(X)[:, 1], atol=1e-8)
+
+
+def test_multinomial_probe_uses_features_not_parameters() -> None:
+    X, y = load_digits(return_X_y=True)
+    Y = (y[:, None] == np.arange(10)).astype(float)
+    obj = make_objective(X, Y, MultinomialCrossEntropy(), alpha=1e-3)
+    assert auto.choose_solver(obj) == "newton"
