@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,7 @@ def test_moments_of_parts_add_up_to_the_whole() -> None:
     X, y, sw = _data(1)
     whole = block_moments(X, y, sw)
     cuts = [0, 7, 200, 201, 500]
-    parts = [block_moments(X[a:b], y[a:b], sw[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+    parts = [block_moments(X[a:b], y[a:b], sw[a:b]) for a, b in itertools.pairwise(cuts)]
     total = parts[0] + (parts[1] + parts[2]) + parts[3]
     np.testing.assert_allclose(total.mean_x, whole.mean_x, rtol=1e-14)
     np.testing.assert_allclose(total.m2_x, whole.m2_x, rtol=1e-10)

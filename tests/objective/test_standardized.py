@@ -33,7 +33,7 @@ def test_value_gradient_and_hessian_by_finite_differences(kind: str, fit_interce
     theta = np.random.default_rng(1).normal(size=st.n_params) * 0.3
     # the same J at corresponding points
     assert st.loss(theta) == pytest.approx(obj.loss(st.to_outer(theta)), rel=1e-14)
-    value, grad = st.loss_gradient(theta)
+    _value, grad = st.loss_gradient(theta)
     fd = approx_fprime(theta, st.loss, 1e-7)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
     _, g2, H = st.loss_gradient_hessian(theta)
