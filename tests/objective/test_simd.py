@@ -159,15 +159,15 @@ def test_multinomial_kernel_over_row_lengths(d: int) -> None:
 
 def test_kernels_record_the_hash_of_simd_source() -> None:
     """numba's cache would keep kernels compiled with an older simd.py (it keys on
-    kernels.py only): a change to simd.py must come with a new SIMD_SOURCE_SHA256."""
+    compiled.py only): a change to simd.py must come with a new SIMD_SOURCE_SHA256."""
     import hashlib
     from pathlib import Path
 
-    from sigmoid_neuron.objective import kernels, simd
+    from sigmoid_neuron.objective import compiled, simd
 
     source = Path(simd.__file__).read_bytes().replace(b"\r\n", b"\n")
-    assert hashlib.sha256(source).hexdigest() == kernels.SIMD_SOURCE_SHA256, (
-        "simd.py changed: set SIMD_SOURCE_SHA256 in objective/kernels.py to its new SHA-256"
+    assert hashlib.sha256(source).hexdigest() == compiled.SIMD_SOURCE_SHA256, (
+        "simd.py changed: set SIMD_SOURCE_SHA256 in objective/compiled.py to its new SHA-256"
     )
 
 

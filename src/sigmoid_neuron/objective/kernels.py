@@ -33,8 +33,10 @@ update ``G += g^T X_sub`` are all done while the sub-block is hot. Methods:
     the two-pass formula on the whole array (float64; float32 ``X`` widened): no threads,
     no compilation; used for tiny inputs.
 ``"auto"``
-    ``"plain"`` below :data:`SMALL_SIZE` elements, else ``"numba"`` for C-contiguous
-    ``X`` when numba is importable, else ``"blas"``.
+    ``"plain"`` below :data:`SMALL_SIZE` elements, ``"numba"`` from
+    :data:`NUMBA_MIN_SIZE` on for C-contiguous ``X`` when numba is installed, else
+    ``"blas"``. The compiled loops live in :mod:`sigmoid_neuron.objective.compiled`,
+    imported on first use; the threads in :mod:`sigmoid_neuron.objective.threads`.
 
 The Hessian (order 2) is compute-bound, ``O(n d^2)``: it is taken per block of rows as
 ``A^T A`` with ``A = sqrt(h) X_b`` when the curvature ``h`` is non-negative, and
@@ -47,14 +49,8 @@ are kept per chunk and added in a fixed order.
 
 from __future__ import annotations
 
-import importlib
-import itertools
+import importlib.util
 import math
-import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -67,18 +63,11 @@ from sigmoid_neuron.objective.links import (
     PointwiseLoss,
     SigmoidHalfSquaredError,
 )
+from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
 
-numba: Any
-row_dot: Any
-rows_axpy: Any
-try:  # numba is the optional "fast" extra; without it the BLAS path is used.
-    numba = importlib.import_module("numba")
-    from sigmoid_neuron.objective.simd import row_dot, rows_axpy
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised only where numba is absent
-    numba = row_dot = rows_axpy = None
-    HAVE_NUMBA = False
+#: numba (the optional "fast" extra) is installed; without it the BLAS path is used.
+#: Found without importing it: the compiled loops load on first use (:func:`_compiled`).
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 Array = NDArray[Any]
 
@@ -87,6 +76,7 @@ __all__ = [
     "CHUNK_BYTES",
     "HAVE_NUMBA",
     "METHODS",
+    "NUMBA_MIN_SIZE",
     "SMALL_SIZE",
     "KernelSums",
     "all_finite",
@@ -97,12 +87,15 @@ __all__ = [
 
 #: methods accepted by :func:`fused_sums`
 METHODS = ("auto", "numba", "blas", "plain")
-#: below this many elements of X, "auto" takes the plain two-pass path
-SMALL_SIZE = 1 << 15
+#: below this many elements of X (4 MiB of float64), "auto" takes the plain two-pass
+#: path: one BLAS call each way on data that fit in the cache, no threads to start and
+#: nothing to load (a pass takes well under a millisecond, less than loading numba and
+#: its cached kernels costs a fresh process, ~0.3 s; compiling them, far more)
+SMALL_SIZE = 1 << 19
+#: from this many elements of X on, "auto" takes the compiled loops when it can
+NUMBA_MIN_SIZE = SMALL_SIZE
 #: bytes of X per chunk of the numba kernel (the unit of dynamic scheduling)
 CHUNK_BYTES = 1 << 21
-#: bytes of X per sub-block of the numba kernel (rows revisited from L1/L2)
-SUB_BLOCK_BYTES = 1 << 18
 #: bytes per (float64 or widened) block of the BLAS path: large enough that the NumPy
 #: calls of the pointwise loss cost little next to the block's arithmetic (blocks of
 #: ~0.5 MiB were measured 1.5-3x slower, GIL-bound with two threads), small enough for
@@ -111,11 +104,6 @@ BLOCK_BYTES = 1 << 22
 #: bytes of X per block for the Hessian (large enough for efficient syrk/gemm)
 HESSIAN_BLOCK_BYTES = 1 << 22
 
-#: SHA-256 of simd.py. numba's cache keys a compiled function on its own file only, so
-#: the kernels below, which inline simd.py's intrinsics, would keep stale machine code
-#: after a change to simd.py alone; a test checks this value, and updating it changes
-#: this file, which invalidates the cache.
-SIMD_SOURCE_SHA256 = "3730c422ca129e675819284a83b3a0966a199277a2c355ac5dd36c14f300c301"
 
 # loss codes understood by the compiled kernel
 _SQUARED, _SIGMOID_SQUARED, _CROSS_ENTROPY, _MULTINOMIAL = 0, 1, 2, 3
@@ -134,429 +122,6 @@ class KernelSums(NamedTuple):
     grad_coef: Array | None
     grad_intercept: Array | None
     hessian: Array | None
-
-
-def default_threads() -> int:
-    """Threads for one data pass: ``$SIGMOID_NEURON_NUM_THREADS``, else the usable CPUs."""
-    value = os.environ.get("SIGMOID_NEURON_NUM_THREADS", "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise ValueError(
-                f"SIGMOID_NEURON_NUM_THREADS must be a positive integer, got {value!r}"
-            ) from None
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-# --------------------------------------------------------------------------- numba kernel
-
-
-def _jit(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    if HAVE_NUMBA:
-        # error_model="numpy": a float division never raises, so loops with one vectorise
-        return numba.njit(cache=True, nogil=True, error_model="numpy", **options)
-    return lambda f: f  # pragma: no cover
-
-
-# Row loops: contraction (FMA) but no reassociation. With "reassoc" LLVM vectorises the
-# reductions, but how it does so differed between a freshly compiled kernel and the
-# same kernel loaded from numba's cache, so two processes disagreed in the last bit
-# and a resumed run was not bit for bit the uninterrupted one. The reductions over a
-# row are explicit SIMD in a fixed order instead (sigmoid_neuron.objective.simd). No
-# assumption about NaN/inf is made: non-finite input propagates.
-_FASTMATH = {"contract", "nsz"}
-# Pointwise math: contraction only. Reassociation would undo the Cody-Waite range
-# reduction of exp below.
-_EXACT = {"contract"}
-
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01  # ln 2 = _LN2_HI + _LN2_LO, k * _LN2_HI exact
-_LN2_LO = 1.90821492927058770002e-10
-
-
-@_jit(fastmath=_EXACT)
-def _exp_neg(a, e, k, m):  # type: ignore[no-untyped-def]
-    """``e[r] = exp(-a[r])`` for ``a[r] >= 0``, ``r < m``, in loops that vectorise.
-
-    ``exp(x) = 2^k exp(t)`` with ``k = round(x / ln 2)``, ``t = x - k ln 2`` in
-    ``[-ln2/2, ln2/2]`` (Cody-Waite: ``ln 2`` split in two so ``k ln 2`` is exact to
-    ~2^-60), ``exp(t)`` by its Taylor polynomial of degree 12 (truncation < 2e-16
-    relative) and ``2^k`` built from its IEEE bits. Results below ``e^-708`` (the
-    normal range) are flushed to 0. ``k`` is an int64 scratch array.
-    """
-    for r in range(m):
-        x = -min(a[r], 708.0)
-        kf = math.floor(x * _LOG2E + 0.5)
-        t = (x - kf * _LN2_HI) - kf * _LN2_LO
-        p = 2.08767569878680989792e-09  # 1/12!
-        p = p * t + 2.50521083854417187751e-08
-        p = p * t + 2.75573192239858906526e-07
-        p = p * t + 2.75573192239858906526e-06
-        p = p * t + 2.48015873015873015873e-05
-        p = p * t + 1.98412698412698412698e-04
-        p = p * t + 1.38888888888888888889e-03
-        p = p * t + 8.33333333333333333333e-03
-        p = p * t + 4.16666666666666666667e-02
-        p = p * t + 1.66666666666666666667e-01
-        p = p * t + 0.5
-        p = p * t + 1.0
-        e[r] = p * t + 1.0
-        k[r] = (np.int64(kf) + 1023) << 52  # the bits of 2^kf, -1022 <= kf <= 0
-    scale = k.view(np.float64)
-    for r in range(m):
-        e[r] = e[r] * scale[r] if a[r] <= 708.0 else 0.0
-
-
-@_jit(fastmath=_EXACT)
-def _log1p_unit(e, out, m):  # type: ignore[no-untyped-def]
-    """``out[r] = log(1 + e[r])`` for ``0 <= e[r] <= 1``, ``r < m``, in a loop that vectorises.
-
-    ``log(1 + e) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...)`` with ``s = e / (2 + e)`` in
-    ``[0, 1/3]``: 18 terms leave a truncation below ``(1/9)^18 / 37 < 1e-18``, and for
-    small ``e`` the result keeps full relative precision (nothing computes ``1 + e``).
-    """
-    for r in range(m):
-        s = e[r] / (2.0 + e[r])
-        t = s * s
-        p = 1.0 / 35.0
-        p = p * t + 1.0 / 33.0
-        p = p * t + 1.0 / 31.0
-        p = p * t + 1.0 / 29.0
-        p = p * t + 1.0 / 27.0
-        p = p * t + 1.0 / 25.0
-        p = p * t + 1.0 / 23.0
-        p = p * t + 1.0 / 21.0
-        p = p * t + 1.0 / 19.0
-        p = p * t + 1.0 / 17.0
-        p = p * t + 1.0 / 15.0
-        p = p * t + 1.0 / 13.0
-        p = p * t + 1.0 / 11.0
-        p = p * t + 1.0 / 9.0
-        p = p * t + 1.0 / 7.0
-        p = p * t + 1.0 / 5.0
-        p = p * t + 1.0 / 3.0
-        p = p * t + 1.0
-        out[r] = 2.0 * s * p
-
-
-@_jit(fastmath=_EXACT)
-def _pointwise1(code, z, y, s, m, v, g, a, e, k):  # type: ignore[no-untyped-def]
-    """Single-output loss on ``r < m`` rows: ``v[r] = s_r l(y_r, z_r)``, ``g[r] = s_r dl/dz_r``.
-
-    ``a``, ``e`` (float64) and ``k`` (int64) are scratch. Codes: 0 half squared error
-    ``(z - y)^2/2, z - y``; 1 ``(sigma(z) - y)^2/2, (sigma - y) sigma (1 - sigma)``;
-    2 binary cross-entropy ``softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z,
-    sigma(z) - y`` (for ``z >= 0`` as ``(1 - y) - sigma(-z)``). ``sigma`` and
-    ``1 - sigma`` both come from ``e = e^-|z|`` (``1/(1+e)`` and ``e/(1+e)``), so neither
-    is computed by cancellation.
-    """
-    if code == 0:
-        for r in range(m):
-            d = z[r] - y[r]
-            v[r] = 0.5 * d * d * s[r]
-            g[r] = d * s[r]
-        return
-    for r in range(m):
-        a[r] = abs(z[r])
-    _exp_neg(a, e, k, m)
-    if code == 2:
-        _log1p_unit(e, a, m)  # a <- log1p(e^-|z|)
-        for r in range(m):
-            zr = z[r]
-            small = e[r] / (1.0 + e[r])  # sigma(-|z|)
-            # sigma(z) - y, as (1 - y) - sigma(-z) for z >= 0: no cancellation for y = 1
-            d = (1.0 - y[r]) - small if zr >= 0 else small - y[r]
-            v[r] = (max(zr, 0.0) + a[r] - y[r] * zr) * s[r]
-            g[r] = d * s[r]
-        return
-    for r in range(m):
-        zr = z[r]
-        er = e[r]
-        sig = (1.0 if zr >= 0 else er) / (1.0 + er)
-        one_minus = (er if zr >= 0 else 1.0) / (1.0 + er)
-        d = sig - y[r]
-        v[r] = 0.5 * d * d * s[r]
-        g[r] = d * sig * one_minus * s[r]
-
-
-@_jit()
-def _dots(X, w, b, s0, m, z):  # type: ignore[no-untyped-def]
-    """``z[r] = b + X[s0 + r] . w`` for ``r < m``, in float64 (explicit SIMD, fixed order)."""
-    for r in range(m):
-        z[r] = b + row_dot(X, s0 + r, w)
-
-
-@_jit(fastmath=_FASTMATH)
-def _chunk_sums1(X, y, sw, w, b, code, order, start, stop, sub, G):  # type: ignore[no-untyped-def]
-    """One output: rows ``start:stop``; ``G[:d] = sum s_i g_i x_i``, ``G[d] = sum s_i g_i``.
-
-    Returns ``sum s_i l_i``. Rows go in sub-blocks of ``sub`` rows (~256 KiB, so they
-    stay in L2): ``z_r = w . x_r + b`` (the one read of the rows from memory), the
-    pointwise loss over the sub-block (vectorised), then ``G += sum_r g_r x_r`` from
-    the cache, column-blocked (:func:`~sigmoid_neuron.objective.simd.rows_axpy`); all
-    in float64, float32 rows widened lane by lane.
-    """
-    d = w.shape[0]
-    has_sw = sw.shape[0] > 0
-    zb = np.empty(sub)
-    yb = np.empty(sub)
-    sb = np.ones(sub)
-    vb = np.empty(sub)
-    gbuf = np.empty(sub)
-    ab = np.empty(sub)
-    eb = np.empty(sub)
-    kb = np.empty(sub, dtype=np.int64)
-    total_g = np.zeros(d)
-    total = 0.0
-    gsum = 0.0
-    for s0 in range(start, stop, sub):
-        m = min(sub, stop - s0)
-        _dots(X, w, b, s0, m, zb)
-        for r in range(m):
-            yb[r] = y[s0 + r, 0]
-        if has_sw:
-            for r in range(m):
-                sb[r] = sw[s0 + r]
-        _pointwise1(code, zb, yb, sb, m, vb, gbuf, ab, eb, kb)
-        for r in range(m):
-            total += vb[r]
-        if order > 0:
-            for r in range(m):
-                gsum += gbuf[r]
-            rows_axpy(X, s0, m, gbuf, total_g)
-    G[:d] = total_g
-    G[d] = gsum
-    return total
-
-
-@_jit(fastmath=_FASTMATH)
-def _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, sub, G):  # type: ignore[no-untyped-def]
-    """K outputs: rows ``start:stop``, ``G[k, :d] = sum s_i g_ik x_i``, ``G[k, d] = sum s_i g_ik``.
-
-    Losses: half squared error per output (code 0) or the multinomial cross-entropy
-    ``sum_k y_k (lse(z) - z_k)`` with gradient ``softmax(z) - y`` (code 3). Sub-blocks
-    as in :func:`_chunk_sums1`: ``z_ik = W_k . x_i + b_k`` (the row is read from memory
-    for the first class, from L1 for the others), the loss row by row (scalar
-    ``exp``), then one column-blocked update per class from the cache.
-    """
-    K, d = W.shape
-    has_sw = sw.shape[0] > 0
-    gbuf = np.empty((K, sub))
-    acc = np.zeros((K, d))
-    gsum = np.zeros(K)
-    z = np.empty(K)
-    total = 0.0
-    for s0 in range(start, stop, sub):
-        m = min(sub, stop - s0)
-        for r in range(m):
-            i = s0 + r
-            for k in range(K):
-                z[k] = b[k] + row_dot(X, i, W[k])
-            value = 0.0
-            if code == 3:
-                zmax = z[0]
-                for k in range(1, K):
-                    zmax = max(zmax, z[k])
-                se = 0.0
-                for k in range(K):
-                    se += math.exp(z[k] - zmax)  # exponents <= 0
-                lse = zmax + math.log(se)  # se >= 1
-                for k in range(K):
-                    yk = float(y[i, k])
-                    value += yk * (lse - z[k])
-                    gbuf[k, r] = math.exp(z[k] - lse) - yk
-            else:
-                for k in range(K):
-                    res = z[k] - float(y[i, k])
-                    value += 0.5 * res * res
-                    gbuf[k, r] = res
-            if has_sw:
-                si = float(sw[i])
-                value *= si
-                for k in range(K):
-                    gbuf[k, r] *= si
-            total += value
-        if order > 0:
-            for k in range(K):
-                for r in range(m):
-                    gsum[k] += gbuf[k, r]
-                rows_axpy(X, s0, m, gbuf[k], acc[k])
-    G[:, :d] = acc
-    G[:, d] = gsum
-    return total
-
-
-@_jit()
-def _chunks(X, y, sw, W, b, code, order, chunk, sub, c0, c1, loss_out, G_out):  # type: ignore[no-untyped-def]
-    """Chunks ``c0 <= c < c1`` (rows ``c * chunk`` to ``(c + 1) * chunk``), GIL released.
-
-    Partial sums are written per chunk (``loss_out[c]``, ``G_out[c]``), so the total does
-    not depend on which thread took which chunk.
-    """
-    n = X.shape[0]
-    single = W.shape[0] == 1 and code != 3
-    for c in range(c0, c1):
-        start = c * chunk
-        stop = min(n, start + chunk)
-        if single:
-            loss_out[c] = _chunk_sums1(
-                X, y, sw, W[0], b[0], code, order, start, stop, sub, G_out[c, 0]
-            )
-        else:
-            loss_out[c] = _chunk_sums_k(X, y, sw, W, b, code, order, start, stop, sub, G_out[c])
-
-
-def _numba_sums(
-    X: Array,
-    y: Array,
-    sw: Array | None,
-    W: Array,
-    b: Array,
-    code: int,
-    order: int,
-    chunk: int,
-    threads: int,
-) -> tuple[float, Array, Array]:
-    n, d = X.shape
-    K = W.shape[0]
-    n_chunks = max(1, -(-n // chunk))
-    loss_out = np.zeros(n_chunks)
-    G_out = np.zeros((n_chunks, K, d + 1))
-    sw_arr = np.empty(0, X.dtype) if sw is None else sw
-
-    sub = int(min(chunk, max(8, SUB_BLOCK_BYTES // (max(d, 1) * X.dtype.itemsize))))
-
-    def run(c0: int, c1: int) -> None:
-        _chunks(X, y, sw_arr, W, b, code, order, chunk, sub, c0, c1, loss_out, G_out)
-
-    _share(run, n_chunks, threads)
-    G = G_out.sum(axis=0)
-    return float(loss_out.sum()), G[:, :d], G[:, d]
-
-
-@_jit(fastmath={"reassoc"})
-def _zero_sums(X, chunk, c0, c1, out):  # type: ignore[no-untyped-def]
-    """``out[c] = sum 0 * x`` over the rows of chunks ``c0 <= c < c1``: 0 or NaN.
-
-    ``0 * x`` is (+-)0 for finite ``x`` and NaN for NaN or +-inf, so the sum is NaN
-    exactly when a chunk holds a non-finite value, whatever the order of the additions
-    (reassociation lets the loop vectorise without changing that; nothing assumes
-    finite values).
-    """
-    n, d = X.shape
-    for c in range(c0, c1):
-        acc = 0.0
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            for j in range(d):
-                acc += X[i, j] * 0.0
-        out[c] = acc
-
-
-# --------------------------------------------------------------------------- threads
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_PID = 0
-_POOL_LOCK = threading.Lock()
-_CONTROLLER: Any = None
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A process-wide pool that grows to ``workers`` threads (never shrinks).
-
-    A forked child gets a new pool: the parent's worker threads do not exist there.
-    """
-    global _POOL, _POOL_PID
-    with _POOL_LOCK:
-        forked = _POOL_PID != os.getpid()
-        if _POOL is None or forked or _POOL._max_workers < workers:
-            old, _POOL = _POOL, ThreadPoolExecutor(workers, thread_name_prefix="sigmoid-neuron")
-            if old is not None and not forked:
-                old.shutdown(wait=False)
-            _POOL_PID = os.getpid()
-        return _POOL
-
-
-def _share(run: Callable[[int, int], None], n_items: int, threads: int) -> None:
-    """Call ``run(c0, c1)`` over ``range(n_items)`` with ``threads`` workers pulling work.
-
-    Each worker (the calling thread is one of them) takes the next group of items from a
-    shared counter until none is left: dynamic scheduling, so a core that another
-    process is using simply takes fewer groups. ``run`` must release the GIL (BLAS
-    and the compiled kernels do) for the workers to overlap.
-    """
-    threads = max(1, min(threads, n_items))
-    if threads == 1:
-        run(0, n_items)
-        return
-    group = max(1, n_items // (8 * threads))
-    counter = itertools.count()  # next() is atomic under the GIL
-    n_groups = -(-n_items // group)
-
-    def worker() -> None:
-        while (k := next(counter)) < n_groups:
-            run(k * group, min(n_items, (k + 1) * group))
-
-    futures = [_pool(threads - 1).submit(worker) for _ in range(threads - 1)]
-    try:
-        worker()
-    finally:
-        for future in futures:
-            future.result()
-
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_USERS = 0
-_BLAS_LIMIT: Any = None
-
-
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """BLAS held to one thread while our own threads split the rows.
-
-    Also for a whole solver run: OpenBLAS's idle threads spin for a while after each
-    multithreaded call, and on a small machine they then compete with our threads for
-    the cores (measured here: an L-BFGS run 1.6x slower). The limit is process-wide:
-    the first caller sets it, the last one to leave restores the previous thread counts,
-    so concurrent or nested callers cannot leave BLAS limited.
-    """
-    global _CONTROLLER, _BLAS_USERS, _BLAS_LIMIT
-    with _BLAS_LOCK:
-        if _BLAS_USERS == 0:
-            if _CONTROLLER is None:
-                from threadpoolctl import ThreadpoolController
-
-                _CONTROLLER = ThreadpoolController()
-            _BLAS_LIMIT = _CONTROLLER.limit(limits=1, user_api="blas")
-        _BLAS_USERS += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_USERS -= 1
-            if _BLAS_USERS == 0:
-                _BLAS_LIMIT.restore_original_limits()
-                _BLAS_LIMIT = None
-
-
-def _after_fork_in_child() -> None:
-    """A forked child starts with fresh locks, no pool (its parent's threads are gone) and
-    BLAS at its original thread counts."""
-    global _POOL, _POOL_LOCK, _BLAS_LOCK, _BLAS_USERS, _BLAS_LIMIT
-    if _BLAS_LIMIT is not None:  # forked inside a limited section: the child is not in it
-        _BLAS_LIMIT.restore_original_limits()
-    _POOL = None
-    _POOL_LOCK = threading.Lock()
-    _BLAS_LOCK = threading.Lock()
-    _BLAS_USERS = 0
-    _BLAS_LIMIT = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # --------------------------------------------------------------------------- BLAS path
@@ -617,7 +182,7 @@ def _blas_sums(
 
     if threads > 1 and n_blocks > 1:
         with single_threaded_blas():
-            _share(run, n_blocks, threads)
+            share(run, n_blocks, threads)
     else:
         run(0, n_blocks)
     total = math.fsum(p[0] for p in parts)
@@ -721,7 +286,7 @@ def _hessian_sums(
 
     if threads > 1 and len(groups) > 1:
         with single_threaded_blas():
-            _share(run, len(groups), threads)
+            share(run, len(groups), threads)
     else:
         run(0, len(groups))
     done = [q for q in partial if q is not None]
@@ -769,7 +334,7 @@ def _resolve_method(method: str, X: Array, loss: PointwiseLoss) -> str:
         return method
     if X.size < SMALL_SIZE:
         return "plain"
-    if HAVE_NUMBA and _numba_ready(X) and type(loss) in _LOSS_CODES:
+    if X.size >= NUMBA_MIN_SIZE and HAVE_NUMBA and _numba_ready(X) and type(loss) in _LOSS_CODES:
         return "numba"
     return "blas"
 
@@ -790,15 +355,23 @@ def all_finite(X: Array, n_threads: int | None = None) -> bool:
     n = X2.shape[0]
     chunk = _rows_for(CHUNK_BYTES, X2)
     n_chunks = -(-n // chunk)
-    if not (HAVE_NUMBA and _numba_ready(X2)) or X2.size < SMALL_SIZE:
+    if not (HAVE_NUMBA and _numba_ready(X2)) or X2.size < NUMBA_MIN_SIZE:
         return all(bool(np.isfinite(X2[s : s + chunk]).all()) for s in range(0, n, chunk))
     out = np.zeros(n_chunks)
+    zero_sums = _compiled()._zero_sums
 
     def run(c0: int, c1: int) -> None:
-        _zero_sums(X2, chunk, c0, c1, out)
+        zero_sums(X2, chunk, c0, c1, out)
 
-    _share(run, n_chunks, default_threads() if n_threads is None else int(n_threads))
+    share(run, n_chunks, default_threads() if n_threads is None else int(n_threads))
     return not np.isnan(out).any()
+
+
+def _compiled() -> Any:
+    """The compiled loops (:mod:`sigmoid_neuron.objective.compiled`), loaded on first use."""
+    from sigmoid_neuron.objective import compiled
+
+    return compiled
 
 
 def _numba_ready(X: Array) -> bool:
@@ -881,7 +454,7 @@ def fused_sums(
     else:
         if resolved == "numba":
             rows = int(block_rows) if block_rows else _rows_for(CHUNK_BYTES, X)
-            total, G, gb = _numba_sums(
+            total, G, gb = _compiled()._numba_sums(
                 X, y, sample_weight, W, b, _LOSS_CODES[type(loss)], order, rows, threads
             )
         else:

@@ -290,8 +290,8 @@ def lbfgs(
 
     # BLAS on one thread for the whole run: SciPy's L-BFGS-B calls BLAS between our
     # evaluations, and OpenBLAS threads left spinning after such a call slow down the
-    # evaluations' own threads (see kernels.single_threaded_blas)
-    from sigmoid_neuron.objective.kernels import single_threaded_blas
+    # evaluations' own threads (see objective.threads.single_threaded_blas)
+    from sigmoid_neuron.objective.threads import single_threaded_blas
 
     with single_threaded_blas():
         return run()
@@ -411,11 +411,7 @@ def newton(
         # make |g| small everywhere. Newton is affine-invariant, so take one step first.
         # A small gradient is not yet the optimum where the Hessian is nearly singular
         # (near-separable classes): the predicted decrease must be small as well.
-        if (
-            gmax <= tol
-            and (it > 0 or gmax == 0.0)
-            and decrement <= tol * tol * max(1.0, abs(f))
-        ):
+        if gmax <= tol and (it > 0 or gmax == 0.0) and decrement <= tol * tol * max(1.0, abs(f)):
             if polish and gmax > 0.0:
                 # the Newton step at hand squares the remaining error (quadratic
                 # convergence): the answer is then the optimum to float precision. It is
