@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# compile the numba kernels into their cache now, not in a user's first large fit
+	$(BIN)/python -c "from sigmoid_neuron.objective.kernels import warm_up_compiled; warm_up_compiled()"
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -83,6 +83,7 @@ __all__ = [
     "default_threads",
     "fused_sums",
     "single_threaded_blas",
+    "warm_up_compiled",
 ]
 
 #: methods accepted by :func:`fused_sums`
@@ -365,6 +366,26 @@ def all_finite(X: Array, n_threads: int | None = None) -> bool:
 
     share(run, n_chunks, default_threads() if n_threads is None else int(n_threads))
     return not np.isnan(out).any()
+
+
+def warm_up_compiled() -> bool:
+    """Compile the numba loops into numba's cache now (the install step calls this), so
+    that no user's first large fit waits for the compiler: every signature the fused
+    pass and the finite check use (float32 and float64 ``X``, one and several outputs,
+    orders 0 and 1). Returns False where numba is not installed."""
+    if not HAVE_NUMBA:
+        return False
+    losses = (HalfSquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy())
+    for dtype in (np.float64, np.float32):
+        X = np.ones((8, 3), dtype=dtype)
+        _compiled()._zero_sums(X, 8, 0, 1, np.zeros(1))
+        for loss in losses:
+            K = 2 if isinstance(loss, MultinomialCrossEntropy) else 1
+            y = np.zeros((8, K), dtype=dtype)
+            for sw in (None, np.ones(8, dtype=dtype)):
+                for order in (0, 1):
+                    fused_sums(X, y, sw, np.zeros((K, 3)), np.zeros(K), loss, order, method="numba")
+    return True
 
 
 def _compiled() -> Any:
