@@ -115,13 +115,13 @@ def solvers(X: Any, y: Any, alpha: float) -> dict[str, Fit]:
     except ImportError:
         out["ours: make_objective + newton"] = _ours_solver(X, y, alpha, "newton")
         return out
-    out[OURS] = _ours_estimator(X, y, alpha, "lbfgs")
+    out[OURS] = _ours_estimator(X, y, alpha, "auto")
     out["ours: LogisticRegression(optimizer='newton').fit"] = _ours_estimator(X, y, alpha, "newton")
     return out
 
 
 #: the headline entry: what a user gets from the estimator with its default solver
-OURS = "ours: LogisticRegression().fit (lbfgs)"
+OURS = "ours: LogisticRegression().fit (auto)"
 REFERENCE = "ours: make_objective + lbfgs"
 
 

@@ -78,3 +78,17 @@ def test_row_chunks_cover_every_row_once() -> None:
         chunks = row_chunks(n, width)
         covered = np.concatenate([np.arange(c.start, c.stop) for c in chunks])
         assert covered.tolist() == list(range(n))
+
+
+def test_gram_matrix_of_weighted_shifted_rows_and_of_blocks() -> None:
+    from sigmoid_neuron.objective.moments import block_gram
+
+    X, y, sw = _data(4)
+    sx, sy = X.mean(axis=0), y.mean(axis=0)
+    A = np.c_[X - sx, y - sy] * np.sqrt(sw)[:, None]
+    G = block_gram(X, y, sw, sx, sy)
+    np.testing.assert_allclose(G, A.T @ A, rtol=1e-12, atol=1e-12 * np.abs(A.T @ A).max())
+    parts = block_gram(X[:123], y[:123], sw[:123], sx, sy) + block_gram(
+        X[123:], y[123:], sw[123:], sx, sy
+    )
+    np.testing.assert_allclose(parts, G, rtol=1e-12, atol=1e-12 * np.abs(G).max())

@@ -98,3 +98,21 @@ def test_float32_input_is_solved_in_float64_and_kept_float32() -> None:
     obj = make_objective(X.astype(np.float32), y, HalfSquaredError())
     sol = solve_least_squares(obj)
     np.testing.assert_allclose(sol.coef[0], ref.params[1:], rtol=1e-7)
+
+
+@pytest.mark.parametrize(("degree", "route"), [(6, "gram"), (10, "qr")])
+def test_ill_conditioned_polynomials_recover_exact_coefficients(degree: int, route: str) -> None:
+    """y = 0.5 + sum_k k x^k exactly, x in [0, 1]: kappa of the standardised design is
+    1e4 (degree 6, the Gram route) and 1e7 (degree 10, the QR route)."""
+    from sigmoid_neuron.optim import least_squares as ls
+
+    x = np.linspace(0.0, 1.0, 300)
+    X = np.column_stack([x**k for k in range(1, degree + 1)])
+    w = np.arange(1.0, degree + 1)
+    obj = make_objective(X, X @ w + 0.5, HalfSquaredError())
+    m = obj.data.moments()
+    gram_ok = ls._cholesky_factor(obj.data.gram(m.mean_x, m.mean_y), degree, 0.0) is not None
+    assert gram_ok == (route == "gram")
+    sol = solve_least_squares(obj)
+    np.testing.assert_allclose(sol.coef[0], w, rtol=1e-8)
+    assert sol.intercept[0] == pytest.approx(0.5, rel=1e-9)

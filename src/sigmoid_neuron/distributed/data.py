@@ -26,7 +26,13 @@ from sigmoid_neuron.distributed.reduce import active_client, add_all, local_sche
 from sigmoid_neuron.distributed.stream import iter_blocks
 from sigmoid_neuron.objective.linear import ArrayData, Sums, block_sums
 from sigmoid_neuron.objective.links import PointwiseLoss
-from sigmoid_neuron.objective.moments import Moments, TriangularFactor, block_moments, block_qr
+from sigmoid_neuron.objective.moments import (
+    Moments,
+    TriangularFactor,
+    block_gram,
+    block_moments,
+    block_qr,
+)
 
 Array = NDArray[Any]
 
@@ -38,6 +44,8 @@ CHECK_KEY = "sigmoid-neuron-block-check"
 MOMENTS_KEY = "sigmoid-neuron-block-moments"
 #: Key prefix of the per-block tasks of :meth:`DaskData.qr_factor`.
 QR_KEY = "sigmoid-neuron-block-qr"
+#: Key prefix of the per-block tasks of :meth:`DaskData.gram`.
+GRAM_KEY = "sigmoid-neuron-block-gram"
 
 
 def is_dask_frame(obj: object) -> bool:
@@ -140,6 +148,13 @@ def _block_qr_task(
 ) -> TriangularFactor:
     """``block_qr`` with the broadcast shifts ``(x_shift, y_shift)`` unpacked."""
     return block_qr(X, y, sample_weight, *shifts)
+
+
+def _block_gram_task(
+    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Array, Array]
+) -> Array:
+    """``block_gram`` with the broadcast shifts ``(x_shift, y_shift)`` unpacked."""
+    return block_gram(X, y, sample_weight, *shifts)
 
 
 class DaskData:
@@ -342,6 +357,13 @@ class DaskData:
         QR (each block's factor, the factors of stacked pairs up the tree)."""
         shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
         result: TriangularFactor = self._one_pass(_block_qr_task, QR_KEY, shifts)
+        return result
+
+    def gram(self, x_shift: Array, y_shift: Array) -> Array:
+        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass, the
+        blocks' Gram matrices tree-summed."""
+        shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
+        result: Array = self._one_pass(_block_gram_task, GRAM_KEY, shifts)
         return result
 
     @property

@@ -26,7 +26,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.links import PointwiseLoss
-from sigmoid_neuron.objective.moments import Moments, TriangularFactor, block_moments, block_qr
+from sigmoid_neuron.objective.moments import (
+    Moments,
+    TriangularFactor,
+    block_gram,
+    block_moments,
+    block_qr,
+)
 
 Array = NDArray[Any]
 
@@ -111,6 +117,10 @@ class DataTerm(Protocol):
         """``R`` of ``diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass over the rows."""
         ...
 
+    def gram(self, x_shift: Array, y_shift: Array) -> Array:
+        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass."""
+        ...
+
 
 class ArrayData:
     """Rows held in memory as NumPy arrays (``X`` is ``(n, d)``, ``y`` is ``(n, K)``)."""
@@ -154,6 +164,10 @@ class ArrayData:
     def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
         """The triangular factor of the weighted, shifted ``[X | y]`` (chunks of rows)."""
         return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift)
+
+    def gram(self, x_shift: Array, y_shift: Array) -> Array:
+        """The Gram matrix of the weighted, shifted ``[X | y]`` (chunks of rows)."""
+        return block_gram(self.X, self.y, self.sample_weight, x_shift, y_shift)
 
     def subset(self, rows: Array) -> ArrayData:
         """The same data restricted to ``rows`` (a mini-batch)."""

@@ -8,6 +8,9 @@ partial results added in any order, as Dask's tree reduction does):
   sums of squared deviations ``M2_j = sum_i s_i (x_ij - m_j)^2``. Two partial results
   combine by Chan, Golub and LeVeque's pairwise update
   ``M2 = M2_a + M2_b + (m_b - m_a)^2 S_a S_b / S`` (no cancellation of large means).
+- the Gram matrix ``A^T A`` of ``A = diag(sqrt(s)) [X - x0 | y - y0]`` (:func:`block_gram`,
+  a plain array: partial Gram matrices add), the fast route to least squares when the
+  columns are well conditioned;
 - :class:`TriangularFactor`: the ``R`` of a QR factorisation of
   ``diag(sqrt(s)) [X - x0 | y - y0]``, so that ``R^T R`` is that matrix's Gram matrix.
   Two partial factors combine by factorising ``[R_a; R_b]`` (a tall-skinny QR): the
@@ -139,3 +142,25 @@ def block_qr(
             A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
         R = _r_factor(np.vstack([R, A]) if R.size else A)
     return TriangularFactor(R)
+
+
+def block_gram(
+    X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
+) -> Array:
+    """``A^T A`` for ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]`` of one block, float64.
+
+    Chunks of about 8 MiB are shifted (and weighted) into a float64 buffer and their
+    ``A_c^T A_c`` (BLAS ``syrk`` through NumPy) summed.
+    """
+    d = X.shape[1]
+    y2 = y[:, None] if y.ndim == 1 else y
+    width = d + y2.shape[1]
+    G = np.zeros((width, width))
+    for rows in row_chunks(X.shape[0], width):
+        A = np.empty((rows.stop - rows.start, width))
+        np.subtract(X[rows], x_shift, out=A[:, :d])
+        np.subtract(y2[rows], y_shift, out=A[:, d:])
+        if sample_weight is not None:
+            A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+        G += A.T @ A
+    return G

@@ -29,7 +29,7 @@ Array = NDArray[Any]
 
 #: Rows sampled (evenly) for the shifts and scales of an in-memory problem; the change of
 #: variables is exact for any m and c, they only need to be about right.
-SAMPLE_ROWS = 100_000
+SAMPLE_ROWS = 20_000
 
 
 class StandardizedObjective:

@@ -99,13 +99,12 @@ def lstsq(
 ) -> SolverResult:
     """Exact least squares (:func:`solve_least_squares`): ``theta0``, ``tol`` and
     ``max_iter`` are accepted for the solver interface and not needed; ``callback``
-    sees the solution as iteration 1."""
+    sees the solution as iteration 1 (with J from the last pass, one exact refinement
+    step before it: equal to the optimum's to rounding)."""
     solution = solve_least_squares(objective, getattr(objective, "feature_names", None))
     theta = objective.pack(solution.coef, solution.intercept)
-    value, grad = objective.loss_gradient(theta)
-    gmax = float(np.max(np.abs(grad), initial=0.0))
-    rank = objective.n_features if not solution.collinear else solution.rank
-    message = f"exact least squares (rank {rank} of {objective.n_features})"
+    value, gmax = solution.loss, solution.grad_max
+    message = f"exact least squares (rank {solution.rank} of {objective.n_features})"
     if callback is not None:
-        callback(1, theta.copy(), float(value))
-    return SolverResult(theta, 1, True, message, [float(value)], float(value), gmax, 4)
+        callback(1, theta.copy(), value)
+    return SolverResult(theta, 1, True, message, [value], value, gmax, 5)

@@ -5,23 +5,32 @@ For the half squared error objective
     J(W, b) = sum_i s_i ||y_i - W x_i - b||^2 / (2 S) + (alpha / 2) ||W||_F^2
 
 the minimiser solves a linear system. Forming ``X^T X`` squares the condition number
-(Longley's data lose all their digits that way), so instead:
+(Longley's data lose all their digits that way), so it is trusted only where that is
+harmless:
 
 1. one pass for the weighted means ``m_x``, ``m_y`` (the intercept is
    ``b = m_y - W m_x``; without an intercept the means are 0);
-2. one pass for ``R``, the triangular factor of ``diag(sqrt(s)) [X - m_x | y - m_y]``
+2. one pass for the Gram matrix of ``diag(sqrt(s)) [X - m_x | y - m_y]``; when its
+   column-scaled Cholesky factor is well conditioned (reciprocal condition above
+   :data:`GRAM_RCOND`: ``kappa(X) < 1e5``), the solution comes from it by iterative
+   refinement (step 4) alone;
+3. otherwise one pass for ``R``, the triangular factor of ``diag(sqrt(s)) [X - m_x | y - m_y]``
    (a tall-skinny Householder QR, block by block: :meth:`DataTerm.qr_factor`), so
    ``R = [[R11, R12], [0, R22]]`` with ``R11^T R11`` the centred weighted Gram matrix
    and ``R11^T R12`` the centred cross-products; ridge stacks ``sqrt(alpha S) I`` under
    ``R11`` and factorises again;
-3. ``R11 W^T = R12`` is solved on columns scaled to unit norm (the rank decision and
+   ``R11 W^T = R12`` is solved on columns scaled to unit norm (the rank decision and
    the triangular solve then do not depend on the units of the features). A column
    whose scaled singular value falls below ``max(n, d) eps sigma_max`` makes the problem
    rank-deficient: the minimum-norm solution (of the original coefficients) on the
    numerical rank is returned, with a :class:`CollinearityWarning` naming the columns.
 
-Costs two passes over the data and ``O(n (d + K)^2)`` flops; works unchanged on any
-data term (NumPy, Dask).
+4. iterative refinement (corrected semi-normal equations): from the residuals of all
+   rows, summed in float64 (one gradient pass a step), ``R11^T R11 dW^T = -S grad``;
+   this recovers the digits that a large residual (Wampler4-5) costs.
+
+Costs three to six passes over the data and ``O(n (d + K)^2)`` flops; works unchanged on
+any data term (NumPy, Dask).
 """
 
 from __future__ import annotations
@@ -49,12 +58,17 @@ class CollinearityWarning(UserWarning):
 @dataclass
 class LeastSquaresSolution:
     """``coef`` ``(K, d)``, ``intercept`` ``(K,)``, the numerical ``rank`` of the
-    (penalised) design and the indices of the columns in its null space."""
+    (penalised) design and the indices of the columns in its null space; ``loss`` and
+    ``grad_max`` from the last pass over the data."""
 
     coef: Array
     intercept: Array
     rank: int
     collinear: list[int]
+    #: J and max |grad J| where the last refinement step started (the solution is one
+    #: exact step further), or at the solution itself when no refinement ran
+    loss: float = math.nan
+    grad_max: float = math.nan
 
 
 def solve_least_squares(
@@ -77,15 +91,20 @@ def solve_least_squares(
         x_shift, y_shift = moments.mean_x, moments.mean_y
     else:
         x_shift, y_shift = np.zeros(d), np.zeros(K)
-    R = data.qr_factor(x_shift, y_shift).R
-    R = np.vstack([R, np.zeros((max(0, d + K - R.shape[0]), d + K))])[: d + K]
-    R11, R12 = R[:d, :d], R[:d, d:]
-    if objective.alpha > 0:
-        ridge = np.zeros((d, d + K))
-        ridge[:, :d] = math.sqrt(objective.alpha * data.total_weight) * np.eye(d)
-        stacked = scipy.linalg.qr(np.vstack([R[:d], ridge]), mode="r", check_finite=False)[0]
-        R11, R12 = stacked[:d, :d], stacked[:d, d:]
-    coef, rank, collinear = _triangular_solve(R11, R12, n_rows=int(getattr(data, "n_samples", d)))
+    ridge = objective.alpha * data.total_weight
+    R11 = _cholesky_factor(data.gram(x_shift, y_shift), d, ridge)
+    if R11 is not None:  # well conditioned: solved from the Gram matrix (one pass)
+        coef, rank, collinear = np.zeros((K, d)), d, list[int]()
+    else:  # ill-conditioned or rank-deficient: the triangular factor (one more pass)
+        R = data.qr_factor(x_shift, y_shift).R
+        R = np.vstack([R, np.zeros((max(0, d + K - R.shape[0]), d + K))])[: d + K]
+        R11, R12 = R[:d, :d], R[:d, d:]
+        if ridge > 0:
+            stacked = np.vstack([R[:d], np.c_[math.sqrt(ridge) * np.eye(d), np.zeros((d, K))]])
+            R = scipy.linalg.qr(stacked, mode="r", check_finite=False)[0]
+            R11, R12 = R[:d, :d], R[:d, d:]
+        n_rows = int(getattr(data, "n_samples", d))
+        coef, rank, collinear = _triangular_solve(R11, R12, n_rows)
     if collinear:
         names = [str(feature_names[j]) if feature_names is not None else str(j) for j in collinear]
         shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
@@ -98,15 +117,53 @@ def solve_least_squares(
             stacklevel=4,
         )
     intercept = y_shift - coef @ x_shift if objective.fit_intercept else np.zeros(K)
-    if rank == d:
-        for _ in range(2):
-            coef, intercept = _refine(objective, R11, coef, intercept, x_shift)
-    return LeastSquaresSolution(coef, np.asarray(intercept, dtype=np.float64), rank, collinear)
+    if rank < d:
+        value, grad = objective.loss_gradient(objective.pack(coef, intercept))
+    else:
+        # from the Gram matrix, coef starts at 0 and the first refinement step is the
+        # normal-equations solution with the exact right-hand side; each further step
+        # divides the error by ~1 / (kappa(G) eps) >= 1e6
+        for _ in range(3 if not collinear and R11 is not None else 2):
+            coef, intercept, value, grad = _refine(objective, R11, coef, intercept, x_shift)
+    return LeastSquaresSolution(
+        coef,
+        np.asarray(intercept, dtype=np.float64),
+        rank,
+        collinear,
+        float(value),
+        float(np.max(np.abs(grad), initial=0.0)),
+    )
+
+
+#: the Gram matrix route is taken while its (column-scaled) reciprocal condition number
+#: is above this: kappa(X) < 1e5, so that refinement converges fast and surely
+GRAM_RCOND = 1e-10
+
+
+def _cholesky_factor(G: Array, d: int, ridge: float) -> Array | None:
+    """``R11`` (upper triangular, ``R11^T R11 = G11 + ridge I``) when the column-scaled
+    matrix is well conditioned (:data:`GRAM_RCOND`), else None (take the QR route)."""
+    G11 = G[:d, :d] + ridge * np.eye(d)
+    if d == 0:
+        return None
+    diag = np.diag(G11).copy()
+    if not np.all(diag > 0) or not np.all(np.isfinite(G11)):
+        return None  # a constant column (or nothing to scale by): rank-deficient
+    c = np.sqrt(diag)
+    C = G11 / np.outer(c, c)
+    U, info = scipy.linalg.lapack.dpotrf(C, lower=0)
+    if info != 0:
+        return None
+    rcond, info = scipy.linalg.lapack.dpocon(U, 1.0 * np.max(np.sum(np.abs(C), axis=0)))
+    if info != 0 or not rcond > GRAM_RCOND:
+        return None
+    R11: Array = np.triu(U) * c[None, :]
+    return R11
 
 
 def _refine(
     objective: LinearObjective, R11: Array, coef: Array, intercept: Array, x_shift: Array
-) -> tuple[Array, Array]:
+) -> tuple[Array, Array, float, Array]:
     """One step of iterative refinement (corrected semi-normal equations): one pass.
 
     J is quadratic, so the exact Newton step from ``(W, b)`` is the remaining error:
@@ -114,9 +171,10 @@ def _refine(
     ``R11^T R11 / S`` the centred Hessian, ridge included), ``db = -dJ/db - dW m_x``.
     The gradient is summed from the residuals of all rows in float64, which recovers
     the digits that a large residual costs the QR solution (Wampler4-5's noise).
+    Returns the new ``(coef, intercept)`` and ``(J, grad J)`` at the old ones.
     """
     S = objective.data.total_weight
-    _, grad = objective.loss_gradient(objective.pack(coef, intercept))
+    value, grad = objective.loss_gradient(objective.pack(coef, intercept))
     width = objective.n_features + int(objective.fit_intercept)
     G = grad.reshape(objective.n_outputs, width)
     gW = G[:, : objective.n_features]
@@ -127,8 +185,8 @@ def _refine(
     new_coef = coef + dW
     new_intercept = intercept - gb - dW @ x_shift if objective.fit_intercept else intercept
     if not (np.all(np.isfinite(new_coef)) and np.all(np.isfinite(new_intercept))):
-        return coef, intercept
-    return new_coef, new_intercept
+        return coef, intercept, value, grad
+    return new_coef, new_intercept, value, grad
 
 
 def _triangular_solve(R11: Array, R12: Array, n_rows: int) -> tuple[Array, int, list[int]]:
