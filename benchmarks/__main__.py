@@ -5,8 +5,8 @@ process (and ``bench_hostile_file``, whose cases run in fresh processes), prints
 tables, and (full run) writes ``docs/benchmarks.md`` and ``docs/images/benchmarks.png``.
 
 Options: ``--quick`` (small data, a smoke run: writes no docs unless ``--out`` is
-given), ``--only gradient,gd,logistic,realistic,hostile``, ``--out PATH`` (where to write the Markdown),
-``--no-docs``.
+given), ``--only gradient,gd,logistic,realistic,hostile``, ``--out PATH`` (where to write
+the Markdown), ``--no-docs``.
 """
 
 from __future__ import annotations

@@ -230,7 +230,8 @@ def run_fresh(runs: int) -> tuple[Table, dict[str, Any]]:
             t, _ = timed(lambda s=script: subprocess.run([sys.executable, "-c", s], check=True))
             walls[who].append(t)
     table = Table(
-        "A fresh process: start Python, import, fit 5,000 x 20 logistic (median of interleaved runs)",
+        "A fresh process: start Python, import, fit 5,000 x 20 logistic "
+        "(median of interleaved runs)",
         ["library", "median", "min", "runs", "vs scikit-learn"],
     )
     med = {k: statistics.median(v) for k, v in walls.items()}
