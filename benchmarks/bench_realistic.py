@@ -198,8 +198,10 @@ def run_case(name: str, quick: bool, repeats: int) -> tuple[Table, dict[str, Any
             **{"J - J_best (relative)": (last[1] - best) / abs(best)},
             **{"vs fastest peer": ratio(times[who], peers.get(fastest, math.nan))},
         )
-    ours = "ours: LinearRegression() (auto: lstsq)" if kind == "linear" else (
-        "ours: LogisticRegression() (auto)"
+    ours = (
+        "ours: LinearRegression() (auto: lstsq)"
+        if kind == "linear"
+        else ("ours: LogisticRegression() (auto)")
     )
     table.notes.append(
         f"J_best = {best:.15g}; fastest peer: {fastest}; ours (default settings) / fastest "
