@@ -187,6 +187,20 @@ def process_start_time() -> float:
     (whole seconds, so the result is at most a second early, never late); elsewhere,
     when this module was imported.
     """
+    pid = os.getpid()
+    cached = _START_TIMES.get(pid)
+    if cached is not None:
+        return cached
+    _START_TIMES.clear()  # another process (a fork) has its own start
+    _START_TIMES[pid] = started = _read_start_time()
+    return started
+
+
+#: ``{pid: start time}`` of this process, once read.
+_START_TIMES: dict[int, float] = {}
+
+
+def _read_start_time() -> float:
     try:
         with open("/proc/self/stat", encoding="ascii") as handle:
             stat = handle.read()
