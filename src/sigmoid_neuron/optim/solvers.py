@@ -410,7 +410,8 @@ def newton(
     H: Array | None = None  # the Hessian the steps are taken with
     system: _NewtonSystem | None = None  # its factorisation
     fresh = False  # whether H was evaluated at theta
-    for it in range(max_iter + 1):
+    it = 0  # steps taken; a stale Hessian replaced by a fresh one takes none
+    while True:
         if H is None:
             n_evals += 1
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -472,6 +473,17 @@ def newton(
             )
         if it == max_iter:
             break
+        if it > 0 and fresh and decrement <= 8 * _EPS * max(1.0, abs(f)):
+            # the predicted decrease is below J's rounding: no step can be verified, and
+            # the gradient is at its noise floor (e.g. sums taken over Dask blocks)
+            message = (
+                f"the objective cannot decrease further at float64 precision "
+                f"(max|grad| = {gmax:.3g}, tol = {tol:.3g}, predicted decrease {decrement:.3g})"
+            )
+            return SolverResult(theta, it, True, message, history, f, gmax, n_evals)
+        if not fresh and decrement <= 8 * _EPS * max(1.0, abs(f)):
+            H = None  # confirm with a fresh Hessian before concluding
+            continue
         slope = float(g @ d)
         t = 1.0
         accepted = False
@@ -522,6 +534,7 @@ def newton(
                 gmax,
                 n_evals,
             )
+        it += 1
     message = (
         f"reached max_iter={max_iter} with max|grad| = {gmax:.3g} > tol = {tol:.3g}; "
         "increase max_iter, standardise the features / increase alpha, or loosen tol "
