@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the gradient-check table; 0 if every check passes, 1 otherwise."""
-    from sigmoid_neuron.gradcheck import TOLERANCE, format_table, gradient_check_table
+    from sigmoid_neuron.selfcheck import TOLERANCE, format_table, gradient_check_table
 
     if args.points < 1:
         raise ValueError(f"--points must be >= 1, got {args.points}")

@@ -1,4 +1,5 @@
-"""The package-wide gradient check: it covers every derivative and catches wrong ones."""
+"""The package-wide gradient check (`sigmoid_neuron.selfcheck`): it covers every derivative
+and catches wrong ones."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import numpy as np
 import pytest
 
 from sigmoid_neuron import functional
-from sigmoid_neuron.gradcheck import GradCheck, format_table, gradient_check_table
 from sigmoid_neuron.objective import LOSSES, BinaryCrossEntropy
+from sigmoid_neuron.selfcheck import GradCheck, format_table, gradient_check_table
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Every analytic derivative in the package against central finite differences.
+"""The package's self-check: every analytic derivative against central finite differences.
 
 :func:`gradient_check_table` returns one :class:`GradCheck` row per derivative:
 
