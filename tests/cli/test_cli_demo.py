@@ -11,9 +11,29 @@ import matplotlib.image as mpimg
 import pytest
 from scipy.special import expit
 from scipy.stats import entropy
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+from sklearn.metrics import accuracy_score, log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 from sigmoid_neuron.cli.main import main
 from sigmoid_neuron.demo import FIGURES
+
+
+def independent_sklearn_row() -> list[str]:
+    """Accuracy and test log loss of scikit-learn's C = 1 fit on the demo's split, made here."""
+    data = load_breast_cancer()
+    X_train, X_test, y_train, y_test = train_test_split(
+        data.data, data.target, test_size=0.25, random_state=0, stratify=data.target
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    sk = SkLogisticRegression(C=1.0, solver="lbfgs", max_iter=10_000, tol=1e-12)
+    sk.fit(X_train, y_train)
+    accuracy = accuracy_score(y_test, sk.predict(X_test))
+    loss = log_loss(y_test, sk.predict_proba(X_test))
+    return [f"{accuracy:.4f}", f"{loss:.4f}"]
 
 
 @pytest.mark.slow
@@ -46,8 +66,15 @@ def test_demo_prints_the_summary_and_writes_the_figures(tmp_path: Path) -> None:
     # the exact fit of both points: logit(y_i) = w x_i + b
     w = (math.log(9) - math.log(0.25)) / 2
     assert f"w = {w:.5f}, b = {math.log(0.25) - 0.5 * w:.5f}" in out
-    # 4. real data next to scikit-learn
-    assert "sigmoid-neuron" in out and "scikit-learn" in out
+    # 4. real data: both printed rows equal an independent scikit-learn fit made here
+    expected = independent_sklearn_row()
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in out.splitlines()
+        if line.strip().startswith(("sigmoid-neuron ", "scikit-learn "))
+    }
+    assert rows == {"sigmoid-neuron": expected, "scikit-learn": expected}
+    assert "426 train / 143 test rows" in out
     for name in FIGURES:
         path = tmp_path / "figs" / name
         assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
