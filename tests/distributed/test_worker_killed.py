@@ -87,7 +87,7 @@ class KillWorker(Callback):
             self.killed = int(pids[address])
             os.kill(self.killed, signal.SIGKILL)
             deadline = time.monotonic() + 60
-            while self.noticed and address in self.client.scheduler_info()["workers"]:
+            while self.noticed and address in self.client.nthreads():
                 assert time.monotonic() < deadline, "the scheduler never noticed the death"
                 time.sleep(0.02)
         return None
