@@ -27,9 +27,11 @@ from sigmoid_neuron.objective.linear import LinearObjective
 
 Array = NDArray[Any]
 
-#: Rows sampled (evenly) for the shifts and scales of an in-memory problem; the change of
-#: variables is exact for any m and c, they only need to be about right.
+#: Rows sampled (evenly) for the shifts and scales, at most SAMPLE_ROWS and at most
+#: SAMPLE_ELEMENTS values: the change of variables is exact for any m and c, they only
+#: need to be about right, and wide data must not pay a pass over a large sample
 SAMPLE_ROWS = 20_000
+SAMPLE_ELEMENTS = 1_000_000
 
 
 class StandardizedObjective:
@@ -53,7 +55,8 @@ class StandardizedObjective:
     @classmethod
     def of(cls, objective: LinearObjective) -> StandardizedObjective:
         """Standardise by the data's weighted column means and standard deviations."""
-        moments = objective.data.sample(SAMPLE_ROWS).moments()
+        rows = max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, objective.n_features)))
+        moments = objective.data.sample(rows).moments()
         shift, scale = moments.mean_x, moments.scale_x
         # X unchecked (scikit-learn's assume_finite) may hold NaN or inf: leave such
         # columns as they are, and let the objective report the non-finite loss
@@ -102,9 +105,12 @@ class StandardizedObjective:
             A[d, :d] = -self.shift / self.scale
             A[d, d] = 1.0
         K = H.shape[0] // w
-        H4 = H.reshape(K, w, K, w)
-        out = np.einsum("ai,kalb,bj->kilj", A, H4, A, optimize=True)
-        return out.reshape(H.shape)
+        if K == 1:
+            pulled: Array = A.T @ H @ A
+            return pulled
+        blocks = H.reshape(K, w, K, w).transpose(0, 2, 1, 3)  # (k, l, a, b)
+        out = A.T @ blocks @ A  # A^T H_kl A for every pair of outputs
+        return np.ascontiguousarray(out.transpose(0, 2, 1, 3)).reshape(H.shape)
 
     # ------------------------------------------------------------ the objective interface
 

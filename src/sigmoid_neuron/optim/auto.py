@@ -14,7 +14,7 @@ parameters on ``n`` rows, after the columns have been standardised:
   blocks collinear with the intercept: where L-BFGS crawls and its gradient test says
   little about the loss);
 - L-BFGS (``"lbfgs"``) otherwise: many parameters, or a well-conditioned problem where
-  it needs few passes.
+  it needs few passes; run to ``max|grad| <= min(tol, AUTO_LBFGS_TOL)``.
 
 The probe costs ``O(m d^2 + d^3)`` on ``m = min(n, PROBE_ROWS)`` rows, and is skipped
 (L-BFGS) when ``d > PROBE_MAX_D``.
@@ -41,10 +41,15 @@ CHEAP_NEWTON = 2e9
 NEWTON_FLOPS = 4e10
 #: Condition number of the sampled correlation matrix above which Newton is chosen.
 ILL_CONDITIONED = 1e3
-#: Rows sampled for the conditioning probe.
+#: ``auto``'s L-BFGS runs to max|grad| <= min(tol, AUTO_LBFGS_TOL): L-BFGS has no
+#: Newton decrement to tell how far J is from the optimum, and on the well-conditioned
+#: problems it is chosen for this puts J within ~1e-9 (relative) of it (N(0, I) data,
+#: docs/benchmarks.md) at the cost of a few more passes than tol = 1e-4
+AUTO_LBFGS_TOL = 1e-6
+#: Rows sampled for the conditioning probe (at most; never fewer than 4 d).
 PROBE_ROWS = 20_000
 #: Above this many features the probe is skipped (L-BFGS).
-PROBE_MAX_D = 1000
+PROBE_MAX_D = 500
 
 
 def design_condition(objective: LinearObjective) -> float:
@@ -55,7 +60,8 @@ def design_condition(objective: LinearObjective) -> float:
     (they carry no information on conditioning); ``inf`` when ``C`` is singular. The
     Gram matrix resolves ``kappa`` up to ~1e14, far beyond :data:`ILL_CONDITIONED`.
     """
-    sample = objective.data.sample(PROBE_ROWS)
+    d = objective.n_features
+    sample = objective.data.sample(max(4 * d, min(PROBE_ROWS, 4_000_000 // max(1, d))))
     X = np.asarray(sample.X, dtype=np.float64)
     if objective.fit_intercept:
         X = X - sample.moments().mean_x

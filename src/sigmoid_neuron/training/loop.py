@@ -63,7 +63,7 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.standardized import StandardizedObjective
-from sigmoid_neuron.optim.auto import choose_solver, lstsq
+from sigmoid_neuron.optim.auto import AUTO_LBFGS_TOL, choose_solver, lstsq
 from sigmoid_neuron.optim.rules import RULES, State, state_from_dict, state_to_dict
 from sigmoid_neuron.optim.schedules import Schedule, make_schedule
 from sigmoid_neuron.optim.solvers import SOLVERS
@@ -772,6 +772,8 @@ def _run_solver(
         return stop
 
     tol = 0.0 if config.tol is None else float(config.tol)
+    if config.optimizer == "auto" and name == "lbfgs":
+        tol = min(tol, AUTO_LBFGS_TOL)
     start = state.params.copy()
     inner = start if problem is objective else problem.to_inner(start)
     result = solver(problem, inner, tol=tol, max_iter=epochs, callback=callback)
