@@ -7,13 +7,9 @@ every few epochs and resumes from one (:func:`load_checkpoint` reads it back);
 :func:`stop_on_signals` turns Ctrl-C into "stop after this epoch and checkpoint".
 """
 
+from typing import TYPE_CHECKING, Any
+
 from sigmoid_neuron.training.callbacks import Callback, ProgressBar, RecordParameters
-from sigmoid_neuron.training.checkpoint import (
-    Checkpoint,
-    CheckpointData,
-    load_checkpoint,
-    stop_on_signals,
-)
 from sigmoid_neuron.training.history import History
 from sigmoid_neuron.training.loop import (
     DEFAULT_SGD_BATCH_SIZE,
@@ -50,3 +46,24 @@ __all__ = [
     "stop_on_signals",
     "train",
 ]
+
+
+if TYPE_CHECKING:
+    from sigmoid_neuron.training.checkpoint import (
+        Checkpoint,
+        CheckpointData,
+        load_checkpoint,
+        stop_on_signals,
+    )
+
+#: checkpoint names, imported on first use (a fit without checkpoints never loads them)
+_CHECKPOINT_NAMES = ("Checkpoint", "CheckpointData", "load_checkpoint", "stop_on_signals")
+
+
+def __getattr__(name: str) -> Any:
+    """Load :mod:`sigmoid_neuron.training.checkpoint` when one of its names is asked for."""
+    if name in _CHECKPOINT_NAMES:
+        from sigmoid_neuron.training import checkpoint
+
+        return getattr(checkpoint, name)
+    raise AttributeError(f"module 'sigmoid_neuron.training' has no attribute {name!r}")
