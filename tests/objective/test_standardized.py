@@ -63,3 +63,17 @@ def test_non_finite_columns_are_left_alone() -> None:
     assert st.shift[0] == 0.0 and st.scale[0] == 1.0 and st.scale[1] > 0
     with pytest.raises(ValueError, match="scale must be finite"):
         StandardizedObjective(obj, np.zeros(2), np.array([1.0, 0.0]))
+
+
+def test_columns_already_standard_are_left_as_they_are() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2000, 4)) * [1.0, 1.5, 0.8, 1.2] + [0.1, -0.2, 0.0, 0.3]
+    obj = make_objective(X, (X[:, 0] > 0).astype(float), BinaryCrossEntropy())
+    st = StandardizedObjective.of(obj)
+    assert st.shift.tolist() == [0.0] * 4 and st.scale.tolist() == [1.0] * 4
+    wide = make_objective(
+        X * [1.0, 1.0, 1.0, 3.0], (X[:, 0] > 0).astype(float), BinaryCrossEntropy()
+    )
+    np.testing.assert_allclose(
+        StandardizedObjective.of(wide).scale, X.std(axis=0) * [1, 1, 1, 3], rtol=1e-12
+    )

@@ -54,14 +54,21 @@ class StandardizedObjective:
 
     @classmethod
     def of(cls, objective: LinearObjective) -> StandardizedObjective:
-        """Standardise by the data's weighted column means and standard deviations."""
+        """Standardise by the data's weighted column means and standard deviations (of a
+        sample of rows); columns already within a factor 2 of unit spread and half a
+        spread of 0 everywhere are left as they are."""
         rows = max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, objective.n_features)))
         moments = objective.data.sample(rows).moments()
         shift, scale = moments.mean_x, moments.scale_x
         # X unchecked (scikit-learn's assume_finite) may hold NaN or inf: leave such
         # columns as they are, and let the objective report the non-finite loss
         finite = np.isfinite(shift) & np.isfinite(scale)
-        return cls(objective, np.where(finite, shift, 0.0), np.where(finite, scale, 1.0))
+        shift, scale = np.where(finite, shift, 0.0), np.where(finite, scale, 1.0)
+        if np.all((scale > 0.5) & (scale < 2.0) & (np.abs(shift) < 0.5 * scale)):
+            # already about centred and of unit spread: nothing to gain, and sampled
+            # estimates would only perturb a problem that is well conditioned as it is
+            shift, scale = np.zeros_like(shift), np.ones_like(scale)
+        return cls(objective, shift, scale)
 
     # ------------------------------------------------------------ the change of variables
 
