@@ -221,14 +221,17 @@ def remove_stale_temporaries(
     A file beside ``path`` is removed only when all hold: its name is
     ``.NAME.XXXXXXXX.tmp`` (:func:`temporary_pattern`, ``NAME`` the name of ``path``);
     it is a regular file (not a link); it was last modified before ``older_than``
-    (default: :func:`process_start_time`, so no write this process or a later one
-    started is touched); and no process holds it locked (a live writer holds its
+    (default: when this module was imported, after the process started and before any
+    write of its own); and no process holds it locked (a live writer holds its
     temporary file locked until it is renamed). Files that cannot be examined or
     removed are left alone; this never raises ``OSError``.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    cutoff = process_start_time() if older_than is None else older_than
+    # this module's import time: later than the process start (whose Linux reading can
+    # be a second early, which kept a file a SIGKILLed run wrote a moment before), and
+    # earlier than any write of this process; another process's newer file is locked
+    cutoff = _IMPORTED_AT if older_than is None else older_than
     pattern = temporary_pattern(target.name)
     removed: list[Path] = []
     try:
