@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -187,6 +186,8 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
         On Dask input the predictions, y and the weights are computed in one graph.
         """
         if _is_dask(X):
+            from sklearn.metrics import accuracy_score  # only here: a fit never needs it
+
             return self._score_dask(X, y, sample_weight, accuracy_score)
         return float(super().score(X, y, sample_weight))
 

@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import Tags
 from sklearn.utils.metaestimators import available_if
@@ -169,6 +168,8 @@ class SigmoidNeuron(RegressorMixin, _LinearModel):
         On Dask input the predictions, y and the weights are computed in one graph.
         """
         if _is_dask(X):
+            from sklearn.metrics import r2_score  # only here: a fit never needs it
+
             return self._score_dask(X, y, sample_weight, r2_score)
         return float(super().score(X, y, sample_weight))
 
