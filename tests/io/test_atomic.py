@@ -168,7 +168,8 @@ def test_a_live_writers_file_is_never_stale(tmp_path: Path) -> None:
         handle.write("being written")
         (temporary,) = [p for p in tmp_path.iterdir() if p.name != "m.json"]
         assert temporary_pattern("m.json").fullmatch(temporary.name)
-        assert remove_stale_temporaries(target, older_than=time.time() + 3600) == []
+        in_an_hour = time.time() + 3600
+        assert remove_stale_temporaries(target, older_than=in_an_hour) == []
         assert temporary.exists()
     assert target.read_text() == "being written"
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
@@ -208,6 +209,7 @@ def test_atomic_write_clears_stale_files_first(tmp_path: Path) -> None:
 def test_process_start_time_is_this_process_start() -> None:
     psutil = pytest.importorskip("psutil")
     started = process_start_time()
-    assert started <= time.time()
+    now = time.time()
+    assert started <= now
     # psutil computes it the same way (whole-second boot time); ours rounds down
     assert psutil.Process().create_time() - 1.5 <= started <= psutil.Process().create_time()
