@@ -70,7 +70,8 @@ make bench            # = .venv/bin/python -m benchmarks   (6-8 minutes on 2 cor
   All answers are scored by one float64 NumPy evaluation of
   `J = mean[log(1 + e^z) - y z] + alpha/2 ||w||^2`. Timed calls are whole:
   scikit-learn's `LogisticRegression.fit` (input checks included); ours as
-  `sigmoid_neuron.LogisticRegression().fit` (the headline, default solver lbfgs), with
+  `sigmoid_neuron.LogisticRegression().fit` (the headline, default `optimizer="auto"`,
+  which picks L-BFGS on these well-conditioned N(0, I) problems), with
   `optimizer="newton"`, and as `make_objective` + `sigmoid_neuron.optim.solvers.lbfgs`.
 - Data: `x ~ N(0, I)`, `y ~ Bernoulli(sigma(x . w* + 0.3))`, `||w*|| = 2`, generated
   directly in float64 or float32.
@@ -104,7 +105,7 @@ make bench            # = .venv/bin/python -m benchmarks   (6-8 minutes on 2 cor
   evaluation already made).
 - scikit-learn's `newton-cholesky` (and ours, `optimizer="newton"`) pay an
   `O(n d^2)` Hessian per iteration; on these well-conditioned problems L-BFGS reaches
-  the optimum in 7-25 iterations of one pass each and is the faster default for every
+  the optimum in 7-25 iterations of one pass each and is what `auto` picks for every
   shape measured here. OpenBLAS's own two threads are also much slower than one when the
   other core is busy (they spin-wait), which is why our Hessian splits rows over our
   threads with BLAS held to one thread.
