@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_derivation_catalogue import EXPECTED_NAMES  # read off the notes
 
 from sigmoid_neuron.cli.main import main
 from sigmoid_neuron.derivations import names
@@ -43,21 +44,7 @@ def test_derive_list() -> None:
     proc = cli("derive", "--list")
     assert proc.returncode == 0, proc.stderr
     listed = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert listed == [  # the notes' derivations, in the notes' order
-        "sigmoid_derivative",
-        "binary_cross_entropy_derivative",
-        "linear_regression_gradient",
-        "logistic_cost_simplification",
-        "logistic_regression_gradient",
-        "kl_divergence",
-        "binary_cross_entropy_two_class",
-        "bce_wrt_prediction",
-        "sigmoid_wrt_weight",
-        "neuron_squared_error_gradient_w",
-        "neuron_squared_error_gradient_b",
-        "neuron_cross_entropy_gradient_w",
-        "neuron_cross_entropy_gradient_b",
-    ]
+    assert listed == EXPECTED_NAMES  # the notes' derivations, in the notes' order
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,19 @@ def _r_factor(A: Array) -> Array:
     return R
 
 
+def _shifted_chunk(
+    X: Array, y2: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array, rows: slice
+) -> Array:
+    """``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for ``rows``, in a new float64 array."""
+    d = X.shape[1]
+    A = np.empty((rows.stop - rows.start, d + y2.shape[1]))
+    np.subtract(X[rows], x_shift, out=A[:, :d])
+    np.subtract(y2[rows], y_shift, out=A[:, d:])
+    if sample_weight is not None:
+        A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+    return A
+
+
 def block_qr(
     X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
 ) -> TriangularFactor:
@@ -135,11 +148,7 @@ def block_qr(
     width = d + y2.shape[1]
     R = np.zeros((0, width))
     for rows in row_chunks(X.shape[0], width):
-        A = np.empty((rows.stop - rows.start, width))
-        np.subtract(X[rows], x_shift, out=A[:, :d])
-        np.subtract(y2[rows], y_shift, out=A[:, d:])
-        if sample_weight is not None:
-            A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
         R = _r_factor(np.vstack([R, A]) if R.size else A)
     return TriangularFactor(R)
 
@@ -157,10 +166,6 @@ def block_gram(
     width = d + y2.shape[1]
     G = np.zeros((width, width))
     for rows in row_chunks(X.shape[0], width):
-        A = np.empty((rows.stop - rows.start, width))
-        np.subtract(X[rows], x_shift, out=A[:, :d])
-        np.subtract(y2[rows], y_shift, out=A[:, d:])
-        if sample_weight is not None:
-            A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
         G += A.T @ A
     return G

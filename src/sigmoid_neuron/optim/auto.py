@@ -62,12 +62,8 @@ def design_condition(objective: LinearObjective) -> float:
     """
     d = objective.n_features
     sample = objective.data.sample(max(4 * d, min(PROBE_ROWS, 4_000_000 // max(1, d))))
-    X = np.asarray(sample.X, dtype=np.float64)
-    if objective.fit_intercept:
-        X = X - sample.moments().mean_x
-    if sample.sample_weight is not None:
-        X = X * np.sqrt(np.asarray(sample.sample_weight, dtype=np.float64))[:, None]
-    G = X.T @ X
+    shift = sample.moments().mean_x if objective.fit_intercept else np.zeros(d)
+    G = sample.gram(shift, np.zeros(objective.n_outputs))[:d, :d]
     diag = np.diag(G).copy()
     keep = diag > 0
     if not np.any(keep):
