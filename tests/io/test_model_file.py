@@ -265,3 +265,90 @@ def test_a_failure_mid_write_leaves_the_old_file_intact(
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]  # no temporary file left
     np.testing.assert_array_equal(load_model(path).predict(X_IRIS), old.predict(X_IRIS))
+
+
+# ------------------------------------------------------------------ the documented format
+
+
+def test_a_model_file_written_by_hand_in_the_documented_format_loads(tmp_path: Path) -> None:
+    """Format version 1 as the module docstring documents it, written here by hand (not
+    by save_model): files of earlier releases keep loading and predict what their
+    numbers say (the oracle: the logistic model evaluated with SciPy)."""
+    from scipy.special import expit
+
+    w, b = np.array([1.5, -2.0, 0.25]), 0.5
+    doc = {
+        "format": "sigmoid-neuron-model",
+        "version": 1,
+        "library_version": "0.1.0",
+        "class": "LogisticRegression",
+        "params": {"alpha": 0.001, "optimizer": "gd"},
+        "params_not_saved": ["callbacks"],
+        "attributes": {
+            "coef_": {"dtype": "float64", "shape": [1, 3], "data": w.tolist()},
+            "intercept_": {"dtype": "float64", "shape": [1], "data": [b]},
+            "classes_": {"kind": "str", "data": ["ham", "spam"]},
+            "n_features_in_": 3,
+            "n_iter_": 7,
+            "feature_names_in_": ["a", "b", "c"],
+            "history_": {"loss": [0.7, 0.5], "val_loss": [], "learning_rate": [0.1, 0.1]},
+        },
+        "metadata": {"target": "kind"},
+    }
+    path = _write(tmp_path / "m.json", doc)
+    model, metadata = read_model_file(path)
+    assert metadata == {"target": "kind"}
+    assert isinstance(model, LogisticRegression)
+    assert model.get_params()["alpha"] == 0.001 and model.get_params()["optimizer"] == "gd"
+    assert model.get_params()["max_epochs"] == LogisticRegression().max_epochs  # default
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=["a", "b", "c"])
+    z = frame.to_numpy() @ w + b
+    np.testing.assert_allclose(model.predict_proba(frame)[:, 1], expit(z), rtol=1e-14)
+    assert list(model.predict(frame)) == ["spam" if v > 0 else "ham" for v in z]
+    assert model.n_iter_ == 7 and model.history_.loss == [0.7, 0.5]
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+
+
+def test_a_pipeline_written_by_hand_in_the_documented_format_loads(tmp_path: Path) -> None:
+    """A StandardScaler step and a float32 LinearRegression, by hand: the prediction is
+    ((x - mean_) / scale_) w + b, computed here with NumPy."""
+    mean, scale = np.array([1.0, -3.0]), np.array([2.0, 0.5])
+    w, b = np.array([0.5, -1.25], dtype=np.float32), np.float32(0.75)
+    scaler = {
+        "name": "scaler",
+        "class": "StandardScaler",
+        "params": {"copy": True, "with_mean": True, "with_std": True},
+        "attributes": {
+            "n_features_in_": 2,
+            "mean_": {"dtype": "float64", "shape": [2], "data": mean.tolist()},
+            "scale_": {"dtype": "float64", "shape": [2], "data": scale.tolist()},
+            "var_": {"dtype": "float64", "shape": [2], "data": (scale**2).tolist()},
+            "n_samples_seen_": 10,
+        },
+    }
+    linear = {
+        "name": "model",
+        "class": "LinearRegression",
+        "params": {},
+        "attributes": {
+            "coef_": {"dtype": "float32", "shape": [2], "data": w.tolist()},
+            "intercept_": {"dtype": "float32", "shape": [], "data": [float(b)]},
+            "n_features_in_": 2,
+            "n_iter_": 1,
+        },
+    }
+    doc = {
+        "format": "sigmoid-neuron-model",
+        "version": 1,
+        "class": "Pipeline",
+        "steps": [scaler, linear],
+        "metadata": None,
+    }
+    model, metadata = read_model_file(_write(tmp_path / "p.json", doc))
+    assert metadata is None and isinstance(model, Pipeline)
+    X = np.random.default_rng(1).normal(size=(20, 2)).astype(np.float32)
+    expected = ((X - mean) / scale).astype(np.float32) @ w + b
+    prediction = model.predict(X)
+    assert prediction.dtype == np.float32
+    np.testing.assert_allclose(prediction, expected, rtol=1e-6)
+    assert model[-1].intercept_ == b and model[0].n_samples_seen_ == 10

@@ -36,6 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sigmoid_neuron.estimators._state import FittedStateMixin
 from sigmoid_neuron.objective import LinearObjective, PointwiseLoss, make_objective
 from sigmoid_neuron.objective.kernels import all_finite
 from sigmoid_neuron.optim.schedules import SCHEDULES
@@ -165,7 +166,7 @@ def _uses_updates(estimator: Any) -> bool:
     )
 
 
-class _LinearModel(BaseEstimator):
+class _LinearModel(FittedStateMixin, BaseEstimator):
     """Shared machinery; subclasses define ``__init__`` and the target hooks."""
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {

@@ -137,6 +137,24 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, _LinearModel):
             return self._score_dask(X, y, sample_weight, r2_score)
         return float(super().score(X, y, sample_weight))
 
+    # ------------------------------------------------------------ fitted state
+
+    def _set_fitted_state(self, state: Any, *, max_values: int | None = None) -> None:
+        """One target: ``coef_`` ``(d,)``, a scalar ``intercept_``; ``k`` targets:
+        ``coef_`` ``(k, d)``, ``intercept_`` ``(k,)``. ``ValueError`` naming the
+        attribute; nothing is set then."""
+        self._set_linear_state(state, self._target_shapes, max_values=max_values)
+        self._multi_output = np.ndim(self.coef_) == 2
+
+    @staticmethod
+    def _target_shapes(coef: Array, d: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The shapes a model with ``d`` features and the saved ``coef_`` must have."""
+        if coef.ndim < 2:
+            return (d,), ()
+        if coef.shape[0] < 1:
+            raise ValueError("coef_ of a multi-target LinearRegression needs at least one row")
+        return (coef.shape[0], d), (coef.shape[0],)
+
 
 def _identity(z: Array) -> Array:
     """z itself: one column per target."""

@@ -191,6 +191,29 @@ class LogisticRegression(ClassifierMixin, _LinearModel):
             return self._score_dask(X, y, sample_weight, accuracy_score)
         return float(super().score(X, y, sample_weight))
 
+    # ------------------------------------------------------------ fitted state
+
+    def _get_fitted_state(self) -> dict[str, Any]:
+        """The shared fitted attributes (``sigmoid_neuron.estimators._state``) and
+        ``classes_``."""
+        from sigmoid_neuron.estimators._state import encode_labels
+
+        return {**super()._get_fitted_state(), "classes_": encode_labels(self.classes_)}
+
+    def _set_fitted_state(self, state: Any, *, max_values: int | None = None) -> None:
+        """``classes_`` (at least two distinct labels), then the coefficients: ``coef_``
+        ``(K, d)`` and ``intercept_`` ``(K,)`` with K = 1 for two classes, else the number
+        of classes. ``ValueError`` naming the attribute; nothing is set then."""
+        from sigmoid_neuron.estimators._state import decode_labels
+
+        entry = state.get("classes_") if isinstance(state, dict) else None
+        labels = decode_labels(entry, "classes_", max_values=max_values)
+        if labels.size < 2 or np.unique(labels).size != labels.size:
+            raise ValueError("classes_ must hold at least two distinct labels")
+        K = 1 if labels.size == 2 else labels.size
+        self._set_linear_state(state, lambda coef, d: ((K, d), (K,)), max_values=max_values)
+        self.classes_ = labels
+
 
 def _decision_values(z: Array) -> Array:
     """The logits as returned: (n,) for one column, else (n, K)."""
