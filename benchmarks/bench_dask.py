@@ -40,7 +40,8 @@ from scipy.special import expit
 
 import distributed
 from distributed import Client, LocalCluster
-from sigmoid_neuron.objective import BinaryCrossEntropy, make_objective
+from sigmoid_neuron.distributed import make_objective
+from sigmoid_neuron.objective import BinaryCrossEntropy
 
 
 class _Counter(SchedulerPlugin):

@@ -19,13 +19,16 @@ from scipy.special import log_expit
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from sigmoid_neuron.distributed import SUMS_KEY, DaskData  # noqa: E402
+from sigmoid_neuron.distributed import (  # noqa: E402
+    SUMS_KEY,
+    DaskData,
+    make_objective,
+)
 from sigmoid_neuron.objective import (  # noqa: E402
     BinaryCrossEntropy,
     HalfSquaredError,
     MultinomialCrossEntropy,
     SigmoidHalfSquaredError,
-    make_objective,
 )
 
 N, D = 1000, 4

@@ -25,18 +25,21 @@ distributed = pytest.importorskip("distributed")
 
 from distributed.utils import key_split  # noqa: E402
 
-from sigmoid_neuron.distributed import SUMS_KEY, DaskData  # noqa: E402
+from sigmoid_neuron.distributed import (  # noqa: E402
+    SUMS_KEY,
+    DaskData,
+    make_objective,
+)
 from sigmoid_neuron.distributed.predict import PREDICT_KEY  # noqa: E402
+from sigmoid_neuron.distributed.split import split_rows as split_data  # noqa: E402
 from sigmoid_neuron.estimators import (  # noqa: E402
     LinearRegression,
     LogisticRegression,
     SigmoidNeuron,
 )
-from sigmoid_neuron.estimators._dask import split_data  # noqa: E402
 from sigmoid_neuron.objective import (  # noqa: E402
     BinaryCrossEntropy,
     HalfSquaredError,
-    make_objective,
 )
 
 N, D = 700, 4

@@ -24,7 +24,7 @@ from sigmoid_neuron.objective import (
     make_objective,
 )
 from sigmoid_neuron.objective.kernels import HAVE_NUMBA, all_finite, fused_sums
-from sigmoid_neuron.objective.linear import block_sums
+from sigmoid_neuron.objective.sums import block_sums
 
 METHODS = ["numba", "blas", "plain"] if HAVE_NUMBA else ["blas", "plain"]
 LOSSES = {

@@ -10,6 +10,7 @@ import pytest
 from sigmoid_neuron.objective import BinaryCrossEntropy, make_objective
 from sigmoid_neuron.training import (
     Callback,
+    ProgressBar,
     RecordParameters,
     TrainConfig,
     TrainerState,
@@ -78,13 +79,22 @@ def test_record_parameters_keeps_the_start_and_every_epoch() -> None:
         np.testing.assert_allclose(b, a - obj.gradient(a), rtol=1e-14, atol=1e-15)
 
 
-def test_verbose_shows_a_progress_bar_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_progress_bar_callback_shows_the_epochs_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     obj = make_objective(X, y, BinaryCrossEntropy())
-    train(
-        obj, TrainerState(np.zeros(2)), TrainConfig("gd", 1.0, max_epochs=7, tol=None, verbose=True)
-    )
+    config = TrainConfig("gd", 1.0, max_epochs=7, tol=None, callbacks=(ProgressBar(total=7),))
+    train(obj, TrainerState(np.zeros(2)), config)
     err = capsys.readouterr().err
     assert "7/7" in err and "loss=" in err
+
+
+def test_a_verbose_estimator_shows_a_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    from sigmoid_neuron.estimators import SigmoidNeuron
+
+    SigmoidNeuron(optimizer="gd", learning_rate=1.0, max_epochs=5, tol=None, verbose=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "5/5" in err and "loss=" in err
 
 
 def test_estimators_pass_callbacks_through_and_refuse_objects_without_hooks() -> None:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.distributed.reduce import active_client, add_all, local_scheduler, tree_reduce
 from sigmoid_neuron.distributed.stream import iter_blocks
-from sigmoid_neuron.objective.linear import ArrayData, Sums, block_sums
+from sigmoid_neuron.objective.array_data import ArrayData, block_batches
 from sigmoid_neuron.objective.links import PointwiseLoss
 from sigmoid_neuron.objective.moments import (
     Moments,
@@ -33,6 +33,7 @@ from sigmoid_neuron.objective.moments import (
     block_moments,
     block_qr,
 )
+from sigmoid_neuron.objective.sums import Sums, block_sums
 
 Array = NDArray[Any]
 
@@ -400,6 +401,31 @@ class DaskData:
             sw = blocks[2] if len(blocks) > 2 else None
             yield ArrayData(blocks[0], blocks[1], self.loss, sw)
         self.n_passes += 1
+
+    def n_batches(self, batch_size: int) -> int:
+        """Updates in one epoch: ``sum_j ceil(n_j / batch_size)`` (1 for the full batch)."""
+        if batch_size >= self.n_samples:
+            return 1
+        return sum(ArrayData.n_batches_of(m, batch_size) for m in self.block_rows)
+
+    def epoch_batches(
+        self, batch_size: int, shuffle: bool, rng: np.random.Generator
+    ) -> Iterator[ArrayData]:
+        """One epoch's mini-batches, block by block in a random order (at most two blocks
+        on the client: the one in use and the one being fetched); see
+        :func:`~sigmoid_neuron.objective.array_data.block_batches`."""
+        return block_batches(self._iter_in_order, self.n_blocks, batch_size, shuffle, rng)
+
+    def _iter_in_order(self, order: Array) -> Iterator[ArrayData]:
+        return self.iter_blocks(order=order)
+
+    def split(self, fraction: float, rng: np.random.Generator) -> tuple[DaskData, DaskData]:
+        """``(training, validation)``: ``ceil(fraction * n)`` random rows held out, drawn
+        without holding ``n`` indices on the client (:func:`~sigmoid_neuron.distributed.
+        split.split_rows`)."""
+        from sigmoid_neuron.distributed.split import split_rows
+
+        return split_rows(self, fraction, rng)
 
     # ------------------------------------------------------------------ plumbing
 

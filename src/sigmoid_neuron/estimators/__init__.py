@@ -8,6 +8,6 @@ through :mod:`sigmoid_neuron.training`, with any optimizer of
 from sigmoid_neuron.estimators.linear import LinearRegression
 from sigmoid_neuron.estimators.logistic import LogisticRegression
 from sigmoid_neuron.estimators.neuron import SigmoidNeuron
-from sigmoid_neuron.training.loop import DivergenceError
+from sigmoid_neuron.training.state import DivergenceError
 
 __all__ = ["DivergenceError", "LinearRegression", "LogisticRegression", "SigmoidNeuron"]

@@ -7,9 +7,8 @@ hook), builds the objective
 
     J(W, b) = sum_i s_i l(y_i, W x_i + b) / sum_i s_i + (alpha / 2) ||W||_F^2
 
-with :func:`sigmoid_neuron.objective.make_objective`, and runs
-:func:`sigmoid_neuron.training.train` (or, for mini-batches over Dask blocks,
-:func:`sigmoid_neuron.training.streaming.train_streaming`). The penalty never touches
+over the backend's data term (:func:`_data_term`, the one place it is chosen: NumPy rows
+or Dask blocks), and runs :func:`sigmoid_neuron.training.train`. The penalty never touches
 the intercept. Compared with scikit-learn's ``C`` (objective ``C sum_i s_i l_i +
 ||W||^2 / 2``) this is the same minimiser for ``C = 1 / (alpha sum_i s_i)``, i.e.
 ``C = 1 / (alpha n)`` without weights.
@@ -37,19 +36,20 @@ from sklearn.utils.validation import (
 )
 
 from sigmoid_neuron.estimators._state import FittedStateMixin
-from sigmoid_neuron.objective import LinearObjective, PointwiseLoss, make_objective
+from sigmoid_neuron.objective.array_data import as_array_data
 from sigmoid_neuron.objective.kernels import all_finite
+from sigmoid_neuron.objective.linear import DataTerm, LinearObjective
+from sigmoid_neuron.objective.links import PointwiseLoss
 from sigmoid_neuron.optim.schedules import SCHEDULES
-from sigmoid_neuron.training import (
+from sigmoid_neuron.training.config import (
     OPTIMIZERS,
     UPDATE_RULES,
-    DivergenceError,
     TrainConfig,
-    TrainerState,
     resolve_learning_rate,
-    train,
 )
-from sigmoid_neuron.training.streaming import is_streamable, steps_per_epoch, train_streaming
+from sigmoid_neuron.training.loop import train
+from sigmoid_neuron.training.state import DivergenceError, TrainerState
+from sigmoid_neuron.training.stopping import StopReason
 
 Array = NDArray[Any]
 
@@ -154,6 +154,16 @@ def _rng_from(random_state: Any) -> np.random.Generator:
     raise ValueError(
         f"random_state must be None, an int or a numpy RandomState, got {random_state!r}"
     )
+
+
+def _data_term(X: Any, Y: Any, loss: PointwiseLoss, sample_weight: Any) -> DataTerm:
+    """The backend's data term of validated inputs: :class:`~sigmoid_neuron.distributed.
+    DaskData` over the blocks of Dask arrays, else in-memory ``ArrayData``."""
+    if _is_dask(X):
+        from sigmoid_neuron.distributed import DaskData
+
+        return DaskData(X, Y, loss, sample_weight)
+    return as_array_data(X, Y, loss, sample_weight)
 
 
 def _uses_updates(estimator: Any) -> bool:
@@ -311,6 +321,11 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
                 schedule_params=self.schedule_params,
                 total_steps=epochs * updates_per_epoch,
             )
+        callbacks = self._check_callbacks()
+        if self.verbose:
+            from sigmoid_neuron.training.callbacks import ProgressBar
+
+            callbacks.append(ProgressBar(total=epochs, desc=type(self).__name__))
         return TrainConfig(
             optimizer=self.optimizer,
             learning_rate=schedule,
@@ -319,28 +334,8 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
             tol=None if partial else self.tol,
             n_iter_no_change=self.n_iter_no_change,
             shuffle=bool(self.shuffle),
-            verbose=bool(self.verbose),
-            callbacks=tuple(self._check_callbacks()),
+            callbacks=tuple(callbacks),
         )
-
-    def _split(
-        self, X: Any, Y: Any, sw: Any, rng: np.random.Generator
-    ) -> tuple[Any, Any, Any, Any, Any, Any]:
-        """Hold out ``ceil(validation_fraction * n)`` random rows for the validation loss."""
-        n = X.shape[0]
-        assert self.validation_fraction is not None
-        n_val = math.ceil(self.validation_fraction * n)
-        if n_val < 1 or n - n_val < 1:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no rows for "
-                f"{'training' if n - n_val < 1 else 'validation'} with n_samples={n}; "
-                "use more data or validation_fraction=None"
-            )
-        order = rng.permutation(n)
-        val, tr = order[:n_val], order[n_val:]
-        sw_tr = None if sw is None else sw[tr]
-        sw_val = None if sw is None else sw[val]
-        return X[tr], Y[tr], sw_tr, X[val], Y[val], sw_val
 
     def _initial_theta(
         self, objective: LinearObjective, coef_init: Any, intercept_init: Any, reuse: bool
@@ -401,57 +396,38 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         state: TrainerState | None = None if first else self._trainer_state
         rng = _rng_from(self.random_state) if state is None else state.rng
         validation = None
-        hold_out = self.validation_fraction is not None and not partial
-        if _is_dask(X):
-            objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
-            if hold_out:
-                from sigmoid_neuron.estimators._dask import split_data
-
-                assert self.validation_fraction is not None
-                full: Any = objective.data
-                data, held = split_data(full, self.validation_fraction, rng)
-                objective = LinearObjective(data, self.alpha, self.fit_intercept)
-                validation = LinearObjective(held, 0.0, self.fit_intercept)
-                del full
-            # the objective holds what training needs: drop our references to the
-            # persisted inputs so that the cluster can free any copy not in use
-            X = y = Y = sw = None
-        else:
-            if hold_out:
-                X, Y, sw, X_val, Y_val, sw_val = self._split(X, Y, sw, rng)
-                validation = make_objective(X_val, Y_val, loss, sw_val, 0.0, self.fit_intercept)
-            objective = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept)
+        data = _data_term(X, Y, loss, sw)  # the one place the backend is chosen
+        # the data term holds what training needs: drop our references to the inputs
+        # (on Dask, the cluster can then free any persisted copy not in use)
+        X = y = Y = sw = None
+        if self.validation_fraction is not None and not partial:
+            data, held = data.split(self.validation_fraction, rng)
+            validation = LinearObjective(held, 0.0, self.fit_intercept)
+        objective = LinearObjective(data, self.alpha, self.fit_intercept)
         objective.feature_names = getattr(self, "feature_names_in_", None)
         if state is None:
             reuse = self.warm_start or partial
             theta0 = self._initial_theta(objective, coef_init, intercept_init, reuse)
             state = TrainerState(params=theta0, optimizer=self.optimizer, rng=rng)
-        data_term: Any = objective.data
-        n_train = int(data_term.n_samples)
-        streamed = (
-            is_streamable(data_term)
-            and self.optimizer in UPDATE_RULES
-            and (self.batch_size is not None or self.optimizer == "sgd")
-        )
+        n_train = int(data.n_samples)
         steps = None
-        if streamed:
+        if self.optimizer in UPDATE_RULES:
             batch = TrainConfig(self.optimizer, batch_size=self.batch_size).effective_batch_size(
                 n_train
             )
-            steps = 1 if batch >= n_train else steps_per_epoch(data_term.block_rows, batch)
+            steps = data.n_batches(batch)
         config = self._config(n_train, partial=partial, updates_per_epoch=steps)
-        run = train_streaming if streamed else train
         try:
-            run(objective, state, config, validation=validation)
+            train(objective, state, config, validation=validation)
         except DivergenceError:
-            self._store(objective, state, data_term.dtype)  # the last good parameters stay
+            self._store(objective, state, data.dtype)  # the last good parameters stay
             raise
-        self._store(objective, state, data_term.dtype)
+        self._store(objective, state, data.dtype)
         if (
             not partial
             and self.tol is not None
             and not state.converged
-            and not state.stop_reason.startswith("stopped by callback")
+            and state.stop is not StopReason.CALLBACK
         ):
             warnings.warn(
                 f"{type(self).__name__} did not converge with optimizer={self.optimizer!r} "

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from sigmoid_neuron.distributed import DaskData, as_dask_array, predict_blocks
+from sigmoid_neuron.distributed import as_dask_array, predict_blocks
 from sigmoid_neuron.distributed.data import _prepare_X, is_dask_frame
 
 Array = NDArray[Any]
@@ -205,53 +205,6 @@ def finite_range(y: Any) -> tuple[float, float]:
     high = da.where(finite, y, -np.inf).max()
     lo, hi = dask.compute(low, high)
     return float(lo), float(hi)
-
-
-# ---------------------------------------------------------------------- hold-out split
-
-
-def split_data(data: DaskData, fraction: float, rng: np.random.Generator) -> tuple[Any, Any]:
-    """``(training, validation)`` DaskData: ``ceil(fraction * n)`` rows drawn at random.
-
-    The rows held out are a uniformly random subset of that size, drawn without ever
-    holding ``n`` indices on the client: the number per block is multivariate
-    hypergeometric (``rng``), and each block draws its own rows from a seed of ``rng``.
-    """
-    n = data.n_samples
-    n_val = math.ceil(fraction * n)
-    if n_val < 1 or n - n_val < 1:
-        raise ValueError(
-            f"validation_fraction={fraction} leaves no rows for "
-            f"{'training' if n - n_val < 1 else 'validation'} with n_samples={n}; "
-            "use more data or validation_fraction=None"
-        )
-    rows = data.block_rows
-    counts = rng.multivariate_hypergeometric(list(rows), n_val)
-    seeds = rng.integers(0, 2**63 - 1, size=len(rows))
-    held = da.concatenate(
-        [
-            da.from_delayed(
-                dask.delayed(_holdout_block, pure=True)(m, int(k), int(s)),
-                shape=(m,),
-                dtype=bool,
-            )
-            for m, k, s in zip(rows, counts, seeds, strict=True)
-        ]
-    )
-    kept = ~held
-
-    def part(mask: da.Array) -> DaskData:
-        sw = None if data.sample_weight is None else data.sample_weight[mask]
-        return DaskData(data.X[mask], data.y[mask], data.loss, sw, split_every=data.split_every)
-
-    return part(kept), part(held)
-
-
-def _holdout_block(m: int, k: int, seed: int) -> Array:
-    """A boolean mask of ``m`` rows with ``k`` of them, chosen at random, True."""
-    mask = np.zeros(m, dtype=bool)
-    mask[np.random.default_rng(seed).choice(m, size=k, replace=False)] = True
-    return mask
 
 
 # ---------------------------------------------------------------------- predictions

@@ -19,76 +19,18 @@ changes between backends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sigmoid_neuron.objective.array_data import ArrayData, as_array_data
 from sigmoid_neuron.objective.links import PointwiseLoss
-from sigmoid_neuron.objective.moments import (
-    Moments,
-    TriangularFactor,
-    block_gram,
-    block_moments,
-    block_qr,
-)
+from sigmoid_neuron.objective.moments import Moments, TriangularFactor
+from sigmoid_neuron.objective.sums import Sums
 
 Array = NDArray[Any]
-
-
-@dataclass
-class Sums:
-    """Weighted sums over rows: ``sum s_i l_i``, its gradient and Hessian in ``(W, b)``.
-
-    ``hessian`` is ``(K(d+1), K(d+1))`` in the augmented ``[W | b]`` ordering.
-    """
-
-    loss: float
-    grad_coef: Array | None = None
-    grad_intercept: Array | None = None
-    hessian: Array | None = None
-
-    def __add__(self, other: Sums) -> Sums:
-        def add(a: Array | None, b: Array | None) -> Array | None:
-            return None if a is None or b is None else a + b
-
-        return Sums(
-            self.loss + other.loss,
-            add(self.grad_coef, other.grad_coef),
-            add(self.grad_intercept, other.grad_intercept),
-            add(self.hessian, other.hessian),
-        )
-
-
-def block_sums(
-    X: Array,
-    y: Array,
-    sample_weight: Array | None,
-    coef: Array,
-    intercept: Array,
-    loss: PointwiseLoss,
-    order: int,
-    *,
-    method: str = "auto",
-    n_threads: int | None = None,
-) -> Sums:
-    """Sums of one block of rows: order 0 the loss, 1 adds the gradient, 2 the Hessian.
-
-    ``z = X W^T + b``; ``sum_i s_i l(y_i, z_i)``; ``G = sum_i s_i (dl/dz_i) x_i^T``;
-    Hessian blocks ``sum_i s_i h_i^{kl} [x_i; 1][x_i; 1]^T``.
-
-    A pure function of its arguments. Orders 0 and 1 read ``X`` once, fused (see
-    :func:`sigmoid_neuron.objective.kernels.fused_sums`; ``method`` and ``n_threads`` are
-    passed on), and ``X`` is never copied; float32 ``X`` stays float32, the sums come back
-    in float64.
-    """
-    from sigmoid_neuron.objective.kernels import fused_sums
-
-    out = fused_sums(
-        X, y, sample_weight, coef, intercept, loss, order, method=method, n_threads=n_threads
-    )
-    return Sums(out.loss, out.grad_coef, out.grad_intercept, out.hessian)
 
 
 class DataTerm(Protocol):
@@ -121,63 +63,25 @@ class DataTerm(Protocol):
         """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass."""
         ...
 
-
-class ArrayData:
-    """Rows held in memory as NumPy arrays (``X`` is ``(n, d)``, ``y`` is ``(n, K)``)."""
-
-    def __init__(
-        self,
-        X: Array,
-        y: Array,
-        loss: PointwiseLoss,
-        sample_weight: Array | None = None,
-    ) -> None:
-        self.X = X
-        self.y = y
-        self.loss = loss
-        self.sample_weight = sample_weight
-        self.n_features = X.shape[1]
-        self.n_outputs = y.shape[1]
-        self.dtype = X.dtype
-        self.total_weight = (
-            float(X.shape[0])
-            if sample_weight is None
-            else float(sample_weight.sum(dtype=np.float64))
-        )
-
-    def sums(self, coef: Array, intercept: Array, order: int) -> Sums:
-        """Sums over all rows, one pass over ``X`` for the loss and gradient."""
-        return block_sums(self.X, self.y, self.sample_weight, coef, intercept, self.loss, order)
-
-    def moments(self) -> Moments:
-        """:class:`Moments` of all rows."""
-        return block_moments(self.X, self.y, self.sample_weight)
-
-    def sample(self, max_rows: int) -> ArrayData:
-        """Every k-th row, ``k = ceil(n / max_rows)`` (views, no copy)."""
-        step = max(1, -(-self.n_samples // max(1, int(max_rows))))
-        if step == 1:
-            return self
-        sw = None if self.sample_weight is None else self.sample_weight[::step]
-        return ArrayData(self.X[::step], self.y[::step], self.loss, sw)
-
-    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
-        """The triangular factor of the weighted, shifted ``[X | y]`` (chunks of rows)."""
-        return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift)
-
-    def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """The Gram matrix of the weighted, shifted ``[X | y]`` (chunks of rows)."""
-        return block_gram(self.X, self.y, self.sample_weight, x_shift, y_shift)
-
-    def subset(self, rows: Array) -> ArrayData:
-        """The same data restricted to ``rows`` (a mini-batch)."""
-        sw = None if self.sample_weight is None else self.sample_weight[rows]
-        return ArrayData(self.X[rows], self.y[rows], self.loss, sw)
-
     @property
     def n_samples(self) -> int:
         """Number of rows."""
-        return int(self.X.shape[0])
+        ...
+
+    def n_batches(self, batch_size: int) -> int:
+        """Updates in one epoch of mini-batches of ``batch_size`` rows."""
+        ...
+
+    def epoch_batches(
+        self, batch_size: int, shuffle: bool, rng: np.random.Generator
+    ) -> Iterator[DataTerm]:
+        """One epoch's mini-batches, each an in-memory data term, drawing any shuffling
+        from ``rng``; batches of total weight 0 are left out."""
+        ...
+
+    def split(self, fraction: float, rng: np.random.Generator) -> tuple[DataTerm, DataTerm]:
+        """``(training, validation)`` with ``ceil(fraction * n)`` random rows held out."""
+        ...
 
 
 class LinearObjective:
@@ -266,10 +170,6 @@ class LinearObjective:
         return np.hstack([gW, (sums.grad_intercept / S)[:, None]]).ravel()
 
 
-def _is_dask(obj: object) -> bool:
-    return type(obj).__module__.split(".")[0] == "dask"
-
-
 def make_objective(
     X: Any,
     y: Any,
@@ -278,35 +178,18 @@ def make_objective(
     alpha: float = 0.0,
     fit_intercept: bool = True,
 ) -> LinearObjective:
-    """Build the objective over NumPy arrays, or over Dask arrays (blocks of rows).
+    """The objective over in-memory arrays: ``LinearObjective(as_array_data(X, y, loss,
+    sample_weight), alpha, fit_intercept)``.
 
-    ``y`` is ``(n,)`` or ``(n, K)``; ``sample_weight`` is ``(n,)`` non-negative or None.
-    A float32 or float64 ``X`` is used as it is, never copied (C-ordered arrays take the
-    fastest kernel, any other layout a blocked BLAS one); other dtypes are converted
-    once (float16 to float32, integers and the rest to float64).
+    ``y`` is ``(n,)`` or ``(n, K)``; ``sample_weight`` is ``(n,)`` non-negative or None
+    (:func:`~sigmoid_neuron.objective.array_data.as_array_data` says how dtypes are
+    kept). Another backend builds its own data term and passes it to
+    :class:`LinearObjective` (Dask arrays: :func:`sigmoid_neuron.distributed.dask_objective`).
     """
-    if _is_dask(X):
-        from sigmoid_neuron.distributed import DaskData
-
-        data: DataTerm = DaskData(X, y, loss, sample_weight)
-    else:
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-        if X.dtype == np.float16:
-            X = X.astype(np.float32)
-        elif X.dtype not in (np.float32, np.float64) or not X.dtype.isnative:
-            X = X.astype(np.float64)
-        y = np.asarray(y, dtype=X.dtype)
-        y = y.reshape(-1, 1) if y.ndim == 1 else y
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}; pass one per row")
-        sw = None
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=X.dtype)
-            if sw.shape != (X.shape[0],):
-                raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sw.shape}")
-            if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-                raise ValueError("sample_weight must be finite and >= 0")
-        data = ArrayData(X, y, loss, sw)
+    if type(X).__module__.split(".")[0] == "dask":
+        raise TypeError(
+            "make_objective takes in-memory arrays; for Dask arrays use "
+            "sigmoid_neuron.distributed.dask_objective(X, y, loss, ...)"
+        )
+    data = as_array_data(X, y, loss, sample_weight)
     return LinearObjective(data, alpha=alpha, fit_intercept=fit_intercept)

@@ -10,20 +10,19 @@ every few epochs and resumes from one (:func:`load_checkpoint` reads it back);
 from typing import TYPE_CHECKING, Any
 
 from sigmoid_neuron.training.callbacks import Callback, ProgressBar, RecordParameters
-from sigmoid_neuron.training.history import History
-from sigmoid_neuron.training.loop import (
+from sigmoid_neuron.training.config import (
     DEFAULT_SGD_BATCH_SIZE,
     FULL_BATCH_SOLVERS,
     OPTIMIZERS,
     UPDATE_RULES,
-    DivergenceError,
     TrainConfig,
-    TrainerState,
-    TrainingContext,
     default_learning_rate,
     resolve_learning_rate,
-    train,
 )
+from sigmoid_neuron.training.history import History
+from sigmoid_neuron.training.loop import TrainingContext, train
+from sigmoid_neuron.training.state import DivergenceError, TrainerState
+from sigmoid_neuron.training.stopping import StopReason
 
 __all__ = [
     "DEFAULT_SGD_BATCH_SIZE",
@@ -37,6 +36,7 @@ __all__ = [
     "History",
     "ProgressBar",
     "RecordParameters",
+    "StopReason",
     "TrainConfig",
     "TrainerState",
     "TrainingContext",

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from sigmoid_neuron.training.loop import TrainerState
+    from sigmoid_neuron.training.state import TrainerState
 
 
 class Callback:

@@ -1,4 +1,5 @@
-"""train_streaming: mini-batch epochs over streamed blocks (training/streaming.py).
+"""Mini-batch epochs over Dask blocks: ``DaskData.epoch_batches`` / ``n_batches`` run by
+the one training loop ``train``.
 
 Oracles: the in-memory loop ``train`` on the same rows (whose batches the streamed ones
 reproduce in the cases below), the objective itself, and counts of passes and updates.
@@ -14,23 +15,18 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from sigmoid_neuron.distributed import DaskData
+from sigmoid_neuron.distributed import DaskData, make_objective
 from sigmoid_neuron.objective import (
     BinaryCrossEntropy,
     LinearObjective,
-    make_objective,
 )
 from sigmoid_neuron.training import (
     Callback,
     DivergenceError,
+    StopReason,
     TrainConfig,
     TrainerState,
     train,
-)
-from sigmoid_neuron.training.streaming import (
-    is_streamable,
-    steps_per_epoch,
-    train_streaming,
 )
 
 rng = np.random.default_rng(0)
@@ -48,7 +44,7 @@ def _threads():
 def _streamed(rows: int = 100, alpha: float = 0.01) -> LinearObjective:
     Xd = da.from_array(X, chunks=(rows, 3))
     obj = make_objective(Xd, da.from_array(Y, chunks=rows), BinaryCrossEntropy(), SW, alpha)
-    assert isinstance(obj.data, DaskData) and is_streamable(obj.data)
+    assert isinstance(obj.data, DaskData)
     return obj
 
 
@@ -63,7 +59,7 @@ def test_matches_the_in_memory_loop_when_the_batches_coincide() -> None:
     ref = train(make_objective(X, Y, BinaryCrossEntropy(), SW, 0.01), _state(), config)
     obj = _streamed()
     passes = obj.data.n_passes
-    got = train_streaming(obj, _state(), config)
+    got = train(obj, _state(), config)
     np.testing.assert_allclose(got.params, ref.params, rtol=1e-12)
     np.testing.assert_allclose(got.history.loss, ref.history.loss, rtol=1e-12)
     assert got.opt_state.count == ref.opt_state.count == 3 * 16
@@ -75,7 +71,7 @@ def test_full_batch_is_one_pass_per_epoch_like_gd() -> None:
     ref = train(make_objective(X, Y, BinaryCrossEntropy(), SW, 0.01), _state(), config)
     obj = _streamed()
     passes = obj.data.n_passes
-    got = train_streaming(obj, _state(), config)
+    got = train(obj, _state(), config)
     np.testing.assert_allclose(got.params, ref.params, rtol=1e-12)
     assert got.opt_state.count == 4
     assert obj.data.n_passes == passes + 4
@@ -83,11 +79,11 @@ def test_full_batch_is_one_pass_per_epoch_like_gd() -> None:
 
 def test_uneven_blocks_count_updates_per_block() -> None:
     obj = _streamed(rows=150)  # blocks of 150, 150, 100
-    assert steps_per_epoch(obj.data.block_rows, 32) == 5 + 5 + 4
-    state = train_streaming(obj, _state(), TrainConfig("sgd", max_epochs=2, tol=None))
+    assert obj.data.n_batches(32) == 5 + 5 + 4 and obj.data.n_batches(400) == 1
+    state = train(obj, _state(), TrainConfig("sgd", max_epochs=2, tol=None))
     assert state.opt_state.count == 2 * 14 and state.epoch == 2
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
-        steps_per_epoch((10,), 0)
+        obj.data.n_batches(0)
 
 
 def test_stopping_callbacks_and_divergence() -> None:
@@ -107,28 +103,30 @@ def test_stopping_callbacks_and_divergence() -> None:
 
     cb = StopAfterTwo()
     config = TrainConfig("adam", learning_rate=0.05, max_epochs=10, tol=None, callbacks=(cb,))
-    state = train_streaming(_streamed(), _state(), config)
+    state = train(_streamed(), _state(), config)
     assert cb.events == ["begin", "epoch 1", "epoch 2", "end"]
-    assert state.stop_reason == "stopped by callback StopAfterTwo"
+    assert state.stop is StopReason.CALLBACK and "StopAfterTwo" in state.stop_reason
     # scikit-learn's patience rule: stops once the loss stalls
     config = TrainConfig("sgd", learning_rate=0.05, max_epochs=500, tol=1e-2, n_iter_no_change=2)
-    state = train_streaming(_streamed(), _state(), config)
+    state = train(_streamed(), _state(), config)
     assert state.converged and state.epoch < 500
     # a rate far too large: DivergenceError, the last good parameters kept
     config = TrainConfig("sgd", learning_rate=1e6, batch_size=8, max_epochs=5, tol=None)
     bad = _state()
     with pytest.raises(DivergenceError, match="use a smaller learning_rate") as info:
-        train_streaming(_streamed(), bad, config)
+        train(_streamed(), bad, config)
     assert info.value.state is bad and np.all(np.isfinite(bad.params))
-    assert bad.stop_reason == "diverged"
+    assert bad.stop is StopReason.DIVERGED
 
 
-def test_refuses_what_it_cannot_stream() -> None:
-    with pytest.raises(ValueError, match="need an update rule"):
-        train_streaming(_streamed(), _state(), TrainConfig("lbfgs"))
-    in_memory = make_objective(X, Y, BinaryCrossEntropy())
-    assert not is_streamable(in_memory.data)
-    with pytest.raises(TypeError, match="streams its row blocks"):
-        train_streaming(in_memory, _state(), TrainConfig("sgd"))
+def test_a_full_batch_solver_on_blocks_reaches_the_in_memory_optimum() -> None:
+    config = TrainConfig("lbfgs", max_epochs=200, tol=1e-10)
+    ref = train(make_objective(X, Y, BinaryCrossEntropy(), SW, 0.01), _state(), config)
+    got = train(_streamed(), _state(), config)
+    assert got.stop is StopReason.CONVERGED
+    np.testing.assert_allclose(got.params, ref.params, rtol=1e-7, atol=1e-9)
+
+
+def test_refuses_parameters_of_the_wrong_shape() -> None:
     with pytest.raises(ValueError, match="starting parameters have shape"):
-        train_streaming(_streamed(), TrainerState(params=np.zeros(3)), TrainConfig("sgd"))
+        train(_streamed(), TrainerState(params=np.zeros(3)), TrainConfig("sgd"))
