@@ -10,13 +10,15 @@ from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
+from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._docs import document
+from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.objective import HalfSquaredError, PointwiseLoss
 
 Array = NDArray[Any]
 
 
-class LinearRegression(MultiOutputMixin, RegressorMixin, _LinearModel):
+class LinearRegression(MultiOutputMixin, RegressorMixin, InferenceMixin, _LinearModel):
     """Least squares y_hat = X w + b, one or several targets.
 
     J(W, b) = sum_i s_i ||y_i - W x_i - b||^2 / (2 sum_i s_i) + (alpha/2) ||W||^2,

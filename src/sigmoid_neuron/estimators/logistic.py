@@ -11,14 +11,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
+from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._docs import document
+from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.functional.activations import _log_sigmoid, _log_softmax, _sigmoid, _softmax
 from sigmoid_neuron.objective import BinaryCrossEntropy, MultinomialCrossEntropy, PointwiseLoss
 
 Array = NDArray[Any]
 
 
-class LogisticRegression(ClassifierMixin, _LinearModel):
+class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
     """Logistic regression for any labels: binary with the sigmoid, K > 2 classes softmax.
 
     Binary (classes_[1] is the positive class): z = X w + b, P(classes_[1] | x) =

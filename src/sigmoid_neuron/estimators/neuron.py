@@ -11,7 +11,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import Tags
 from sklearn.utils.metaestimators import available_if
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates, document
+from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._docs import document
+from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.functional.activations import _sigmoid
 from sigmoid_neuron.objective import BinaryCrossEntropy, PointwiseLoss, SigmoidHalfSquaredError
 
@@ -23,7 +25,7 @@ _LOSSES: dict[str, type[PointwiseLoss]] = {
 }
 
 
-class SigmoidNeuron(RegressorMixin, _LinearModel):
+class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
     """The sigmoid neuron y_hat = sigma(w . x + b) = 1 / (1 + e^-(w . x + b)).
 
     A regressor whose targets are probabilities or soft targets in [0, 1]; ``predict``
