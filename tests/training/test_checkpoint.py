@@ -1,74 +1,38 @@
-"""Checkpoints: a resumed fit equals the uninterrupted fit (the oracle: the same fit run
-once without stopping; for lbfgs, scikit-learn's optimum), and anything that is not the
-matching checkpoint is refused with a message naming what differs."""
+"""The Checkpoint callback: a resumed fit equals the uninterrupted fit (the oracle: the
+same fit run once without stopping; for lbfgs, scikit-learn's optimum), a divergence or a
+failed write leaves the last good checkpoint, and its arguments are checked."""
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import signal
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from checkpoint_cases import (
+    Y_BIN,
+    Y_MULTI,
+    Y_REAL,
+    Y_SOFT,
+    Crash,
+    StopAt,
+    X,
+    params_of,
+)
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 from sigmoid_neuron.estimators import LinearRegression, LogisticRegression, SigmoidNeuron
-from sigmoid_neuron.io.model_file import save_model
 from sigmoid_neuron.objective import ArrayData, BinaryCrossEntropy, LinearObjective, make_objective
+from sigmoid_neuron.objective.array_data import block_batches
 from sigmoid_neuron.training import (
     Callback,
     Checkpoint,
     TrainConfig,
     TrainerState,
     load_checkpoint,
-    stop_on_signals,
     train,
 )
-from sigmoid_neuron.training.checkpoint import FORMAT, checkpoint_from_dict
-from sigmoid_neuron.training.streaming import is_streamable, train_streaming
-
-rng = np.random.default_rng(11)
-X = rng.normal(size=(120, 3))
-Z = X @ np.array([1.5, -2.0, 0.7]) + 0.3
-Y_BIN = (Z + rng.normal(size=120) > 0).astype(float)
-Y_SOFT = 1 / (1 + np.exp(-Z))  # soft targets in (0, 1) for the neuron
-Y_MULTI = np.digitize(Z + rng.normal(size=120), [-1.0, 1.0])  # three classes
-Y_REAL = Z + 0.1 * rng.normal(size=120)
-
-
-class StopAt(Callback):
-    """Ask the checkpoint to stop (as Ctrl-C does) once ``epoch`` epochs are done."""
-
-    def __init__(self, checkpoint: Checkpoint, epoch: int) -> None:
-        self.checkpoint, self.epoch = checkpoint, epoch
-
-    def on_epoch_end(self, state: TrainerState) -> bool | None:
-        if state.epoch >= self.epoch:
-            self.checkpoint.request_stop()
-        return None
-
-
-class Crash(Callback):
-    """Die like a killed process at the end of epoch ``epoch``."""
-
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def on_epoch_end(self, state: TrainerState) -> bool | None:
-        if state.epoch == self.epoch:
-            raise KeyboardInterrupt
-        return None
-
-
-def params_of(model: Any) -> np.ndarray:
-    return np.r_[np.ravel(model.coef_), np.ravel(model.intercept_)]
-
 
 CASES = [
     (SigmoidNeuron, {"optimizer": "gd", "learning_rate": 2.0}, Y_SOFT),
@@ -196,115 +160,6 @@ def test_early_stopping_resumes_to_the_same_stopping_epoch(tmp_path: Path) -> No
     np.testing.assert_array_equal(params_of(again), params_of(uninterrupted))
 
 
-@pytest.fixture
-def gd_checkpoint(tmp_path: Path) -> Path:
-    path = tmp_path / "ck.json"
-    kwargs = {"optimizer": "gd", "learning_rate": 1.0, "tol": None, "max_epochs": 10}
-    LogisticRegression(**kwargs, callbacks=[Checkpoint(path, every=5)]).fit(X, Y_BIN)
-    return path
-
-
-def _resume(path: Path, X_: np.ndarray, y_: np.ndarray, **changes: Any) -> None:
-    kwargs = {"optimizer": "gd", "learning_rate": 1.0, "tol": None, "max_epochs": 10}
-    kwargs.update(changes)
-    LogisticRegression(**kwargs, callbacks=[Checkpoint(path, resume_from=path)]).fit(X_, y_)
-
-
-@pytest.mark.parametrize(
-    ("X_", "y_", "changes", "match"),
-    [
-        (X + np.r_[1e-9, 0, 0], Y_BIN, {}, r"training data differ \(checkpoint: 120 rows"),
-        (X[:-1], Y_BIN[:-1], {}, "119 rows"),
-        (X, 1 - Y_BIN, {}, "training data differ"),
-        (X, Y_BIN, {"alpha": 0.1}, "alpha is 0.0001 in the checkpoint but 0.1 now"),
-        (X, Y_BIN, {"optimizer": "adam"}, "optimizer is 'gd' in the checkpoint but 'adam' now"),
-        (X, Y_BIN, {"learning_rate": 0.5}, "learning-rate schedule differs"),
-        (X, Y_BIN, {"batch_size": 10}, "batch_size is None in the checkpoint but 10 now"),
-        (X, Y_BIN, {"tol": 1e-3}, "tol is None in the checkpoint but 0.001 now"),
-        (X, Y_BIN, {"fit_intercept": False}, "n_params is 4 in the checkpoint but 3 now"),
-        (X[:, :2], Y_BIN, {}, "n_params is 4 in the checkpoint but 3 now"),
-        (X, Y_BIN, {"validation_fraction": 0.2}, "validation data differ"),
-    ],
-)
-def test_resuming_other_data_or_settings_is_refused(
-    gd_checkpoint: Path, X_: np.ndarray, y_: np.ndarray, changes: dict[str, Any], match: str
-) -> None:
-    before = gd_checkpoint.read_bytes()
-    with pytest.raises(ValueError, match=match) as info:
-        _resume(gd_checkpoint, X_, y_, **changes)
-    assert "ck.json" in str(info.value) and "does not belong to this run" in str(info.value)
-    assert gd_checkpoint.read_bytes() == before  # a refused resume never overwrites it
-
-
-def test_a_cosine_schedule_of_another_length_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "ck.json"
-    kwargs = {"optimizer": "sgd", "learning_rate": "cosine", "tol": None, "random_state": 0}
-    SigmoidNeuron(max_epochs=5, **kwargs, callbacks=[Checkpoint(path)]).fit(X, Y_SOFT)
-    with pytest.raises(ValueError, match="learning-rate schedule differs"):
-        SigmoidNeuron(max_epochs=9, **kwargs, callbacks=[Checkpoint(path, resume_from=path)]).fit(
-            X, Y_SOFT
-        )
-
-
-def _good_doc(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())  # type: ignore[no-any-return]
-
-
-@pytest.mark.parametrize(
-    ("content", "match"),
-    [
-        (b"", "not valid JSON"),
-        (b'{"format": "sigmoid-neuron-checkpoint", "vers', "not valid JSON.*truncated"),
-        (b"\xff\xfe garbage", "not UTF-8"),
-        (b"[1, 2]", "not a sigmoid-neuron checkpoint"),
-        (b'{"hello": "world"}', "not a sigmoid-neuron checkpoint"),
-        (b"[" * 50_000 + b"]" * 50_000, "nested too deeply|not a sigmoid-neuron checkpoint"),
-        (b'{"format": "sigmoid-neuron-checkpoint", "version": 99}', "newer than this library"),
-        (b'{"format": "sigmoid-neuron-checkpoint", "version": "1"}', "invalid format version"),
-        (b'{"format": "sigmoid-neuron-checkpoint", "version": 1}', "trainer state"),
-    ],
-)
-def test_corrupt_and_foreign_files_are_refused(content: bytes, match: str, tmp_path: Path) -> None:
-    path = tmp_path / "ck.json"
-    path.write_bytes(content)
-    with pytest.raises(ValueError, match=match) as info:
-        load_checkpoint(path)
-    assert "ck.json" in str(info.value)
-
-
-def test_a_model_file_is_named_as_such(tmp_path: Path) -> None:
-    save_model(LogisticRegression().fit(X, Y_BIN), tmp_path / "model.json")
-    with pytest.raises(ValueError, match="is a model file, not a checkpoint"):
-        load_checkpoint(tmp_path / "model.json")
-
-
-@pytest.mark.parametrize(
-    ("edit", "match"),
-    [
-        (lambda d: d["state"].update(params=d["state"]["params"][:-1]), "holds 3 parameters"),
-        (lambda d: d["state"].update(params=[1e400] * 4), "finite"),
-        (lambda d: d["state"].update(params=[10**400] * 4), "malformed|too large"),
-        (lambda d: d["state"].update(epoch=-1), "'epoch' must be an integer >= 0"),
-        (lambda d: d["state"].update(optimizer="rmsprop"), "unknown optimizer"),
-        (
-            lambda d: d["state"]["rng"].update(bit_generator="os.system"),
-            "unknown bit generator",
-        ),
-        (lambda d: d["state"]["rng"].update(state={"state": 1}), "malformed|state"),
-        (lambda d: d["state"]["history"].update(loss=[10**400]), "finite|too large"),
-        (lambda d: d.update(settings=[]), "settings must be a JSON object"),
-        (lambda d: d.update(data="abc"), "data must be a JSON object"),
-        (lambda d: d.update(metadata=[1]), "metadata must be a JSON object"),
-    ],
-)
-def test_damaged_checkpoints_are_refused(gd_checkpoint: Path, edit: Any, match: str) -> None:
-    doc = _good_doc(gd_checkpoint)
-    edit(doc)
-    gd_checkpoint.write_text(json.dumps(doc))
-    with pytest.raises(ValueError, match=match):
-        load_checkpoint(gd_checkpoint)
-
-
 def test_divergence_leaves_the_last_good_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "ck.json"
     Xl = np.c_[X, 3 * X[:, :1]] * 3
@@ -382,7 +237,7 @@ def test_a_failed_checkpoint_write_names_the_file_and_keeps_the_previous_one(
 
 class Blocks:
     """In-memory rows served block by block as DaskData streams them (``iter_blocks``,
-    no ``subset``): the streamed loop without a cluster."""
+    batches from ``block_batches``): the streamed loop without a cluster."""
 
     def __init__(self, data: ArrayData, rows: int) -> None:
         self._data = data
@@ -402,14 +257,16 @@ class Blocks:
             start = self._starts[j]
             yield self._data.subset(np.arange(start, start + self.block_rows[j]))
 
+    def epoch_batches(self, batch_size: int, shuffle: bool, rng: Any) -> Any:
+        return block_batches(self.iter_blocks, self.n_blocks, batch_size, shuffle, rng)
+
 
 def _streamed_run(path: Path, epochs: int, *callbacks: Any) -> TrainerState:
     data = make_objective(X, Y_BIN, BinaryCrossEntropy()).data
     objective = LinearObjective(Blocks(data, rows=50), alpha=1e-3)
-    assert is_streamable(objective.data)
     config = TrainConfig("sgd", 0.1, 16, max_epochs=epochs, tol=None, callbacks=callbacks)
     state = TrainerState(np.zeros(4), rng=np.random.default_rng(3))
-    return train_streaming(objective, state, config)
+    return train(objective, state, config)
 
 
 def test_a_streamed_run_that_used_its_budget_continues_with_a_larger_one(tmp_path: Path) -> None:
@@ -448,145 +305,3 @@ def test_checkpoint_arguments_are_checked(tmp_path: Path) -> None:
         SigmoidNeuron(callbacks=[Checkpoint(tmp_path / "a.json", resume_from="nope.json")]).fit(
             X, Y_SOFT
         )
-
-
-def test_the_file_is_replaced_atomically_and_every_version_parses(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A write that fails half-way (disk full, kill) leaves the previous checkpoint."""
-    from sigmoid_neuron.training import checkpoint as module
-
-    path = tmp_path / "ck.json"
-    real_dump = json.dump
-    calls = {"n": 0}
-
-    def dump(doc: Any, handle: Any, **kwargs: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            text = json.dumps(doc, **kwargs)
-            handle.write(text[: len(text) // 2])
-            raise OSError("disk full")
-        real_dump(doc, handle, **kwargs)
-
-    monkeypatch.setattr(module.json, "dump", dump)
-    model = SigmoidNeuron(optimizer="gd", max_epochs=10, tol=None, callbacks=[Checkpoint(path)])
-    with pytest.raises(OSError, match="disk full"):
-        model.fit(X, Y_SOFT)
-    assert load_checkpoint(path).epoch == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.json"]
-
-
-def test_stop_on_signals_turns_sigint_into_a_graceful_stop(tmp_path: Path) -> None:
-    """The signal is sent to this process at the end of epoch 4; training stops there,
-    the checkpoint is written, and the previous handler is back afterwards."""
-    path = tmp_path / "ck.json"
-    checkpoint = Checkpoint(path, every=None)
-
-    class Kill(Callback):
-        def on_epoch_end(self, state: TrainerState) -> bool | None:
-            if state.epoch == 4:
-                os.kill(os.getpid(), signal.SIGINT)
-            return None
-
-    before = signal.getsignal(signal.SIGINT)
-    model = SigmoidNeuron(optimizer="gd", max_epochs=50, tol=None, callbacks=[Kill(), checkpoint])
-    with stop_on_signals(checkpoint) as received:
-        model.fit(X, Y_SOFT)
-    assert received == [signal.SIGINT]
-    assert signal.getsignal(signal.SIGINT) is before
-    assert model.n_iter_ == 4
-    saved = load_checkpoint(path)
-    assert saved.epoch == 4 and not saved.finished
-    # a signal before training started (or a second one) raises KeyboardInterrupt at once
-    fresh = Checkpoint(tmp_path / "other.json")
-    with pytest.raises(KeyboardInterrupt), stop_on_signals(fresh):
-        os.kill(os.getpid(), signal.SIGINT)
-    assert fresh.aborted and not (tmp_path / "other.json").exists()
-
-
-def test_the_checkpoint_records_what_it_belongs_to(gd_checkpoint: Path) -> None:
-    """Fingerprint fields against independent computations."""
-    import hashlib
-
-    doc = _good_doc(gd_checkpoint)
-    assert doc["format"] == FORMAT and doc["version"] == 1 and doc["max_epochs"] == 10
-    data = doc["data"]
-    assert (data["n_samples"], data["n_features"], data["n_outputs"]) == (120, 3, 1)
-    assert data["total_weight"] == 120.0
-    digest = hashlib.sha256()
-    for a in (X, Y_BIN.reshape(-1, 1)):
-        digest.update(f"{a.dtype.str}{a.shape};".encode())
-        digest.update(np.ascontiguousarray(a).tobytes())
-    digest.update(b"none;")
-    assert data["sha256"] == digest.hexdigest()
-    settings_ = doc["settings"]
-    assert settings_["optimizer"] == "gd" and settings_["loss"] == "BinaryCrossEntropy"
-    assert settings_["learning_rates"] == [1.0] * len(settings_["learning_rates"])
-    state = doc["state"]
-    assert state["epoch"] == 10 and len(state["history"]["loss"]) == 10
-    assert state["stop_reason"].startswith("ran max_epochs")
-
-
-# ------------------------------------------------------------------ property-based
-
-
-def _mutations() -> st.SearchStrategy[Any]:
-    json_values = st.recursive(
-        st.none()
-        | st.booleans()
-        | st.integers(min_value=-(10**30), max_value=10**400)
-        | st.floats(allow_nan=False)
-        | st.text(max_size=10),
-        lambda inner: (
-            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-        ),
-        max_leaves=12,
-    )
-    return json_values
-
-
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc[:3]):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-@settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_any_damaged_document_gives_a_value_error_or_a_usable_state(
-    gd_checkpoint: Path, data: st.DataObject
-) -> None:
-    doc = _good_doc(gd_checkpoint)
-    where = data.draw(st.sampled_from(_paths(doc)))
-    value = data.draw(_mutations())
-    if where == ():
-        doc = value
-    else:
-        parent = doc
-        for key in where[:-1]:
-            parent = parent[key]
-        parent[where[-1]] = value
-    try:
-        loaded = checkpoint_from_dict(doc, where="ck")
-    except ValueError as exc:
-        assert str(exc).startswith("ck") and len(str(exc)) < 2000
-        return
-    # accepted: then it is a state training can continue from
-    state = loaded.state
-    assert state.params.shape == (4,) and np.all(np.isfinite(state.params))
-    assert math.isinf(state.best_loss) or math.isfinite(state.best_loss)
-    obj = make_objective(X, Y_BIN, BinaryCrossEntropy())
-    try:
-        train(obj, state, TrainConfig("gd", 0.1, max_epochs=2, tol=None))
-    except ValueError:
-        pass  # e.g. a diverging restored state: a clear ValueError is fine
