@@ -5,7 +5,8 @@ it meets Dask input (the estimators build a :class:`DaskData` for Dask ``X``;
 :func:`make_objective` here does the same for Dask ``X`` and falls back to NumPy).
 """
 
-from sigmoid_neuron.distributed.data import SUMS_KEY, DaskData, as_dask_array, is_dask_collection
+from sigmoid_neuron.distributed.data import SUMS_KEY, DaskData
+from sigmoid_neuron.distributed.inputs import as_dask_array, is_dask_collection
 from sigmoid_neuron.distributed.objective import make_objective
 from sigmoid_neuron.distributed.predict import predict_blocks
 from sigmoid_neuron.distributed.reduce import active_client, tree_reduce
@@ -17,8 +18,8 @@ __all__ = [
     "active_client",
     "as_dask_array",
     "is_dask_collection",
-    "make_objective",
     "iter_blocks",
+    "make_objective",
     "predict_blocks",
     "tree_reduce",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sigmoid_neuron.distributed.data import DaskData, is_dask_collection
+from sigmoid_neuron.distributed.data import DaskData
+from sigmoid_neuron.distributed.inputs import is_dask_collection
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.linear import make_objective as make_array_objective
 from sigmoid_neuron.objective.links import PointwiseLoss

@@ -10,7 +10,7 @@ import dask.array as da
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from sigmoid_neuron.distributed.data import as_dask_array
+from sigmoid_neuron.distributed.inputs import as_dask_array
 
 Array = NDArray[Any]
 

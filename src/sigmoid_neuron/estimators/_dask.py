@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from sigmoid_neuron.distributed import as_dask_array, predict_blocks
-from sigmoid_neuron.distributed.data import _prepare_X, is_dask_frame
+from sigmoid_neuron.distributed.inputs import _prepare_X, is_dask_frame
 
 Array = NDArray[Any]
 

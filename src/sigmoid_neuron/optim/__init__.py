@@ -7,6 +7,7 @@ take any objective with ``loss_gradient(theta)`` (and ``loss_gradient_hessian`` 
 Newton) and return a :class:`SolverResult`.
 """
 
+from sigmoid_neuron.optim.rule_state import state_from_dict, state_to_dict
 from sigmoid_neuron.optim.rules import (
     RULES,
     AdamState,
@@ -22,8 +23,6 @@ from sigmoid_neuron.optim.rules import (
     gd,
     momentum,
     nesterov,
-    state_from_dict,
-    state_to_dict,
 )
 from sigmoid_neuron.optim.schedules import (
     SCHEDULES,

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.optim.rules import State, state_from_dict, state_to_dict
+from sigmoid_neuron.optim.rule_state import state_from_dict, state_to_dict
+from sigmoid_neuron.optim.rules import State
 from sigmoid_neuron.training.config import OPTIMIZERS
 from sigmoid_neuron.training.history import History
 from sigmoid_neuron.training.stopping import StopReason

@@ -1,0 +1,268 @@
+"""Damped Newton with a lazily refreshed Hessian, range-space steps and polishing.
+
+Converged when ``max|grad J| <= tol`` and the predicted decrease ``lambda^2 / 2`` is
+below ``max(tol^2, 1000 eps) max(1, |J|)``; see :mod:`sigmoid_neuron.optim.solvers`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+from sigmoid_neuron.optim.solver_base import (
+    _EPS,
+    _NOISE,
+    Array,
+    Callback,
+    SolverResult,
+    TwiceDifferentiableObjective,
+    _check_inputs,
+    _finite,
+    _grad_max,
+    _nonfinite_result,
+)
+
+#: Up to this many parameters the Newton step is taken on the range of H (eigh).
+_EIGH_MAX_P = 256
+
+
+class _NewtonSystem:
+    """Solves ``H d = -g`` for any number of gradients with one factorisation of ``H``.
+
+    Up to ``_EIGH_MAX_P`` parameters a positive semi-definite ``H = V diag(lambda) V^T``
+    gives the step on its numerical range, ``d = -H^+ g``: eigenvalues
+    ``<= 1e-12 lambda_max`` count as exactly flat directions (more features than rows,
+    duplicated columns), along which the step does not move, so rounding noise in ``g``
+    is never divided by a rounding-size eigenvalue and the iterates stay in the row
+    space (the same minimiser whatever the order of the sums: repeated rows or their
+    weights).
+
+    Otherwise (larger, or indefinite ``H``): Levenberg damping, ``d = -(H + mu I)^{-1} g``
+    by Cholesky for the smallest ``mu = mu0 10^k`` (``k >= 0``, ``mu0 = 1e-10 max_j H_jj``)
+    that factorises and gives a descent step. The floor ``mu0`` changes a well-posed step
+    by a relative ~1e-10 and keeps exactly flat directions (the common shift of a
+    multinomial model's intercepts) from steps of rounding size over a rounding pivot.
+    """
+
+    def __init__(self, H: Array) -> None:
+        self.H = H
+        self.scale = max(float(np.max(np.abs(np.diag(H)))) if H.size else 0.0, _EPS)
+        self.mu = 1e-10 * self.scale
+        self.range: tuple[Array, Array] | None = None
+        self.factor: Any = None
+        if 0 < H.shape[0] <= _EIGH_MAX_P:
+            lam, V = np.linalg.eigh(H)
+            top = float(lam[-1])
+            if top > 0 and float(lam[0]) >= -1e-10 * top:
+                keep = lam > 1e-12 * top
+                self.range = (V[:, keep], lam[keep])
+
+    def direction(self, g: Array) -> tuple[Array, float]:
+        """``(d, mu)``: a descent direction for gradient ``g`` and the damping used."""
+        if self.range is not None:
+            V, lam = self.range
+            d: Array = -(V @ ((V.T @ g) / lam))
+            if bool(np.all(np.isfinite(d))) and float(g @ d) < 0:
+                return d, 0.0
+        eye = np.eye(g.size)
+        for _ in range(40):
+            try:
+                if self.factor is None:
+                    self.factor = scipy.linalg.cho_factor(
+                        self.H + self.mu * eye, check_finite=False
+                    )
+                d = -scipy.linalg.cho_solve(self.factor, g, check_finite=False)
+                if bool(np.all(np.isfinite(d))) and float(g @ d) < 0:
+                    return d, self.mu
+            except np.linalg.LinAlgError:
+                pass
+            self.factor = None
+            self.mu *= 10.0
+        return -g / self.scale, math.inf  # not reached: once mu > -lambda_min(H) it factorises
+
+
+def _damped_newton_direction(g: Array, H: Array) -> tuple[Array, float]:
+    """d = -(H + mu I)^{-1} g (or ``-H^+ g`` on the range of a small semi-definite H): see
+    :class:`_NewtonSystem`."""
+    return _NewtonSystem(H).direction(g)
+
+
+def newton(
+    objective: TwiceDifferentiableObjective,
+    theta0: Array,
+    *,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    callback: Callback | None = None,
+    polish: bool = True,
+    reuse_hessian: bool = True,
+) -> SolverResult:
+    """Newton's method with Levenberg damping and an Armijo backtracking line search.
+
+    Each iteration: (J, g, H) at theta; solve
+    (H + mu I) d = -g by Cholesky with mu = 1e-10 max diag(H), raised tenfold while H + mu I
+    is not positive definite (Levenberg damping for a non-convex loss); halve t from 1 until
+    J(theta + t d) <= J(theta) + 1e-4 t g.d (Armijo, the trial evaluated with its gradient
+    in the same pass); theta <- theta + t d. With ``reuse_hessian``, a full step that cut
+    max|g| at least fourfold keeps H for the next step (the quadratic phase, where H
+    barely changes): that step costs a gradient pass, not an O(n p^2) Hessian pass, and a
+    stale H whose step fails the line search is replaced by a fresh one.
+    The Newton decrement lambda^2 = -g.d predicts the decrease; the run converges when
+    max_j |g_j| <= tol (after at least one step, unless g = 0 exactly: the absolute test is
+    not scale-free at theta0) and lambda^2 / 2 <= max(tol^2, 1000 eps) max(1, |J|) (a small
+    gradient on a nearly singular Hessian is not yet the optimum); a failed line search with
+    lambda^2 / 2 <= 1000 eps max(1, |J|) means theta is optimal to float precision.
+    ``polish``: once the tests pass, take steps with the Hessian at hand while they do
+    not raise J and halve max|g|, until the predicted decrease is below J's rounding (a
+    gradient pass each, at most 8; they complete the last iteration and are not counted
+    as more): the loss is then optimal to float precision
+    (``grad_max`` reports the test that passed).
+    Costs O(n p^2) for the Hessian and O(p^3) for the solve per iteration: for many
+    parameters prefer :func:`lbfgs`.
+    """
+    theta, tol, max_iter = _check_inputs(
+        objective, theta0, tol, max_iter, callback, ("loss_gradient_hessian", "loss")
+    )
+    history: list[float] = []
+    n_evals = 0
+    armijo = 1e-4
+    f = math.nan
+    gmax = math.nan
+    g = np.zeros(0)
+    H: Array | None = None  # the Hessian the steps are taken with
+    system: _NewtonSystem | None = None  # its factorisation
+    fresh = False  # whether H was evaluated at theta
+    it = 0  # steps taken; a stale Hessian replaced by a fresh one takes none
+    while True:
+        if H is None:
+            n_evals += 1
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                value, grad, hess = objective.loss_gradient_hessian(theta)
+            f = float(value)
+            g = np.asarray(grad, dtype=np.float64)
+            H = np.asarray(hess, dtype=np.float64)
+            fresh = True
+            if not _finite(f, g, H):
+                where = "at theta0" if it == 0 else f"at iteration {it}"
+                return _nonfinite_result(theta, it, history, n_evals, where, f)
+            H = 0.5 * (H + H.T)
+            system = _NewtonSystem(H)
+        assert system is not None
+        gmax = _grad_max(g)
+        d, _mu = system.direction(g)
+        decrement = max(0.0, -float(g @ d)) / 2  # predicted decrease J - J(theta + d)
+        # At theta0 the gradient test alone is not scale-free: tiny targets or features
+        # make |g| small everywhere. Newton is affine-invariant, so take one step first.
+        # A small gradient is not yet the optimum where the Hessian is nearly singular
+        # (near-separable classes): the predicted decrease must be small as well.
+        enough = max(tol * tol, _NOISE) * max(1.0, abs(f))
+        if gmax <= tol and (it > 0 or gmax == 0.0) and decrement <= enough:
+            if polish and gmax > 0.0:
+                # steps with the Hessian at hand until the gradient stops shrinking: one
+                # squares the remaining error with a fresh Hessian (quadratic convergence),
+                # a few divide it with a kept one; the answer is then the optimum to float
+                # precision. A step is kept when J falls, or, below J's rounding, when the
+                # gradient shrinks
+                g_now, d_now, gmax_now = g, d, gmax
+                for _ in range(8):
+                    n_evals += 1
+                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                        f_p, g_p = objective.loss_gradient(theta + d_now)
+                    f_p = float(f_p)
+                    g_p = np.asarray(g_p, dtype=np.float64)
+                    gmax_p = _grad_max(g_p)
+                    if not _finite(f_p, g_p) or not (
+                        f_p < f or (f_p <= f + 4 * _EPS * abs(f) and gmax_p < gmax_now)
+                    ):
+                        break
+                    theta, f, g_now = theta + d_now, f_p, g_p
+                    if gmax_p > 0.5 * gmax_now or gmax_p == 0.0:
+                        break
+                    gmax_now = gmax_p
+                    d_now, _mu = system.direction(g_now)
+                    if -float(g_now @ d_now) / 2 <= _EPS * max(1.0, abs(f)):
+                        break  # the next step could not lower J in float64
+            return SolverResult(
+                theta,
+                it,
+                True,
+                f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}, predicted decrease "
+                f"{decrement:.3g} <= max(tol^2, 1000 eps) max(1, |J|)",
+                history,
+                f,
+                gmax,
+                n_evals,
+            )
+        if it == max_iter:
+            break
+        slope = float(g @ d)
+        # below J's rounding (the predicted decrease under ~8 eps |J|) a step is judged
+        # by the gradient, and only the full step is tried: backtracking cannot verify
+        # anything there (and would cost a pass per halving, e.g. on Dask)
+        noise = decrement <= 8 * _EPS * max(1.0, abs(f))
+        t = 1.0
+        accepted = False
+        for _ in range(1 if noise else 60):
+            trial = theta + t * d
+            n_evals += 1
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                f_trial, g_trial = objective.loss_gradient(trial)
+            f_trial = float(f_trial)
+            g_trial = np.asarray(g_trial, dtype=np.float64)
+            if _finite(f_trial, g_trial) and (
+                f_trial <= f + armijo * t * slope
+                or (f_trial <= f + 4 * _EPS * abs(f) and _grad_max(g_trial) < gmax)
+            ):
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            if not fresh:  # the kept Hessian's step failed: try again with a fresh one
+                H = None
+                continue
+            if noise or -slope / 2 <= _NOISE * max(1.0, abs(f)):
+                message = (
+                    f"the objective cannot decrease further at float64 precision "
+                    f"(max|grad| = {gmax:.3g}, tol = {tol:.3g})"
+                )
+                return SolverResult(theta, it, True, message, history, f, gmax, n_evals)
+            message = (
+                f"the line search found no decrease at iteration {it + 1} (max|grad| = "
+                f"{gmax:.3g}); the problem may be badly conditioned: standardise the "
+                "features or raise alpha, or use solver='lbfgs'"
+            )
+            return SolverResult(theta, it, False, message, history, f, gmax, n_evals)
+        g_new = np.asarray(g_trial, dtype=np.float64)
+        # keep H while the full step contracts the gradient at least fourfold (the
+        # quadratic phase, where the Hessian hardly changes between iterates): the next
+        # step then costs one gradient pass instead of a Hessian pass
+        fresh = False
+        if not (reuse_hessian and t == 1.0 and _grad_max(g_new) <= 0.25 * gmax):
+            H = None
+        theta, f, g = trial, f_trial, g_new
+        history.append(f_trial)
+        if callback is not None and callback(it + 1, theta.copy(), f_trial) is True:
+            gmax = _grad_max(g)
+            return SolverResult(
+                theta,
+                it + 1,
+                gmax <= tol,
+                f"stopped by the callback (max|grad| = {gmax:.3g})",
+                history,
+                float(f),
+                gmax,
+                n_evals,
+            )
+        it += 1
+    message = (
+        f"reached max_iter={max_iter} with max|grad| = {gmax:.3g} > tol = {tol:.3g}; "
+        "increase max_iter, standardise the features / increase alpha, or loosen tol "
+        "(float32 data limit the gradient's accuracy to about 1e-7 of its scale)"
+    )
+    return SolverResult(theta, max_iter, False, message, history, f, gmax, n_evals)
+
+
+#: Solver name -> function, for estimators and the command line.

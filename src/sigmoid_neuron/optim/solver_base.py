@@ -1,0 +1,131 @@
+"""What every full-batch solver shares: the objective protocols, :class:`SolverResult`
+and the checks of the starting point (see :mod:`sigmoid_neuron.optim.solvers` for the
+tolerance and callback conventions)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+Callback = Callable[[int, Array, float], "bool | None"]
+
+_EPS = float(np.finfo(np.float64).eps)
+_FTOL = _EPS
+_NOISE = 1e3 * _EPS
+_NONFINITE_HINT = (
+    "standardise the features (e.g. sklearn.preprocessing.StandardScaler), increase the "
+    "penalty alpha, or check X and y for inf/NaN"
+)
+
+
+class Objective(Protocol):
+    """What :func:`lbfgs` needs: the objective and its gradient from one data pass."""
+
+    def loss(self, theta: Array) -> float:
+        """J(theta)."""
+        ...
+
+    def loss_gradient(self, theta: Array) -> tuple[float, Array]:
+        """(J(theta), grad J(theta))."""
+        ...
+
+
+class TwiceDifferentiableObjective(Objective, Protocol):
+    """What :func:`newton` needs in addition: the Hessian."""
+
+    def loss_gradient_hessian(self, theta: Array) -> tuple[float, Array, Array]:
+        """(J(theta), grad J(theta), Hessian of J at theta)."""
+        ...
+
+
+@dataclass
+class SolverResult:
+    """Outcome of a solver run.
+
+    ``theta``: final parameters (float64); ``n_iter``: iterations taken; ``converged``:
+    see the module docstring; ``message``: why it stopped, in words; ``history``: J after
+    each iteration; ``loss``: J(theta); ``grad_max``: max |grad J(theta)|;
+    ``n_evals``: objective evaluations (data passes).
+    """
+
+    theta: Array
+    n_iter: int
+    converged: bool
+    message: str
+    history: list[float] = field(default_factory=list)
+    loss: float = math.nan
+    grad_max: float = math.nan
+    n_evals: int = 0
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _check_inputs(
+    objective: Any,
+    theta0: Any,
+    tol: Any,
+    max_iter: Any,
+    callback: Any,
+    methods: tuple[str, ...],
+) -> tuple[Array, float, int]:
+    for method in methods:
+        if not callable(getattr(objective, method, None)):
+            raise TypeError(
+                f"objective must have a {method}(theta) method (e.g. a LinearObjective from "
+                f"sigmoid_neuron.objective.make_objective), got {type(objective).__name__}"
+            )
+    theta = np.array(theta0, dtype=np.float64, copy=True)
+    if theta.ndim != 1:
+        raise ValueError(f"theta0 must be a 1-D parameter vector, got shape {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta0 must be finite; start from zeros or a finite guess")
+    if isinstance(tol, (bool, str)):
+        raise TypeError(f"tol must be a number >= 0, got {tol!r}")
+    tol = float(tol)
+    if not math.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0 (e.g. 1e-6), got {tol!r}")
+    if isinstance(max_iter, bool) or not hasattr(max_iter, "__index__"):
+        raise TypeError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    max_iter = int(max_iter)
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter}")
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be callable(iteration, theta, loss) or None, got "
+            f"{type(callback).__name__}"
+        )
+    return theta, tol, max_iter
+
+
+def _finite(value: float, *arrays: Array) -> bool:
+    return math.isfinite(value) and all(bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def _grad_max(g: Array) -> float:
+    return float(np.max(np.abs(g))) if g.size else 0.0
+
+
+def _nonfinite_result(
+    theta: Array,
+    it: int,
+    history: list[float],
+    n_evals: int,
+    where: str,
+    loss: float = math.nan,
+) -> SolverResult:
+    return SolverResult(
+        theta=theta,
+        n_iter=it,
+        converged=False,
+        message=f"the objective or its gradient is not finite {where}; {_NONFINITE_HINT}",
+        history=history,
+        loss=loss,
+        n_evals=n_evals,
+    )
