@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="MODEL.json", help="decision-boundary: a trained two-feature model"
     )
-    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
+    from sigmoid_neuron.cli.common import add_max_columns_argument
 
     add_max_columns_argument(parser)
     parser.set_defaults(run=run)
@@ -113,7 +113,7 @@ def _boundary(args: argparse.Namespace) -> Any:
     target = args.target
     model = None
     if args.model:
-        from sigmoid_neuron.cli.commands.predict import load_model_file
+        from sigmoid_neuron.cli.common import load_model_file
 
         model, metadata = load_model_file(args.model)
         features = features or metadata.get("features")
@@ -145,7 +145,7 @@ def _boundary(args: argparse.Namespace) -> Any:
         model = Pipeline([("scaler", StandardScaler()), ("model", LogisticRegression())])
         model.fit(X2, y)
     elif not hasattr(model, "predict_proba"):
-        from sigmoid_neuron.cli.commands.predict import model_kind
+        from sigmoid_neuron.cli.common import model_kind
 
         if model_kind(model, metadata) != "neuron":
             raise ValueError(

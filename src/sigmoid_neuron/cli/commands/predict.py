@@ -4,10 +4,36 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sigmoid_neuron.cli.common import (
+    KINDS,
+    add_max_columns_argument,
+    apply_model,
+    check_writable,
+    final_input,
+    load_model_file,
+    model_features,
+    model_kind,
+    n_outputs,
+    recorded_targets,
+)
+
+__all__ = [  # the shared helpers are re-exported: evaluate imported them from here
+    "KINDS",
+    "apply_model",
+    "final_input",
+    "load_model_file",
+    "model_features",
+    "model_kind",
+    "n_outputs",
+    "prediction_table",
+    "recorded_targets",
+    "register",
+    "run",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -27,115 +53,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out", metavar="FILE", help=".csv or .parquet file (default: CSV on stdout)"
     )
-    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
-
     add_max_columns_argument(parser)
     parser.set_defaults(run=run)
-
-
-def load_model_file(path: str) -> tuple[Any, dict[str, Any]]:
-    """``(model, metadata)`` from a model file, with one-line errors for every failure."""
-    from sigmoid_neuron.io.model_file import read_model_file
-
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"MODEL {path!r} does not exist; check the path")
-    if p.is_dir():
-        raise ValueError(f"MODEL {path!r} is a directory; pass a model file from `train`")
-    model, metadata = read_model_file(p)
-    return model, dict(metadata or {})
-
-
-def model_features(model: Any, metadata: dict[str, Any], path: str) -> list[str]:
-    """The feature columns the model was trained on.
-
-    The names the model itself recorded (``feature_names_in_``, set when it was fitted on
-    a DataFrame) win; otherwise the ``features`` of the model file's metadata.
-    """
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        return [str(n) for n in names]
-    features = metadata.get("features")
-    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-        raise ValueError(
-            f"MODEL {path!r} does not record its feature columns; train it with "
-            f"`sigmoid-neuron train`, or save it with metadata={{'features': [...]}}"
-        )
-    return list(features)
-
-
-#: Estimator class -> model kind.
-KINDS: dict[str, str] = {
-    "SigmoidNeuron": "neuron",
-    "LogisticRegression": "logistic",
-    "LinearRegression": "linear",
-}
-
-
-def model_kind(model: Any, metadata: dict[str, Any]) -> str:
-    """``"neuron"``, ``"logistic"`` or ``"linear"``, from the saved estimator's class.
-
-    The class (the last step of a Pipeline) decides; ``metadata["model"]`` is only a
-    fallback for a class this table does not know, never an override.
-    """
-    from sigmoid_neuron.cli.commands.train import final_estimator
-
-    kind = KINDS.get(type(final_estimator(model)).__name__)
-    if kind is not None:
-        return kind
-    recorded = metadata.get("model")
-    return str(recorded) if recorded in KINDS.values() else "linear"
-
-
-def n_outputs(model: Any, kind: str) -> int | None:
-    """Columns a multi-output regression predicts; None when it predicts one value per row."""
-    from sigmoid_neuron.cli.commands.train import final_estimator
-
-    if kind != "linear":
-        return None
-    coef = getattr(final_estimator(model), "coef_", None)
-    return int(np.shape(coef)[0]) if coef is not None and np.ndim(coef) == 2 else None
-
-
-def recorded_targets(metadata: dict[str, Any]) -> list[str] | None:
-    """The target column(s) in the metadata (``target``: a name or a list of names)."""
-    target = metadata.get("target")
-    if isinstance(target, str):
-        return [target]
-    if isinstance(target, list) and target and all(isinstance(t, str) for t in target):
-        return list(target)
-    return None
-
-
-def _as_fitted(step: Any, X: Any) -> Any:
-    """``X`` in the form ``step`` was fitted on: a DataFrame with its column names when it
-    was fitted on one (so scikit-learn does not warn about missing feature names)."""
-    names = getattr(step, "feature_names_in_", None)
-    if names is None or np.ndim(X) != 2 or np.shape(X)[1] != len(names):
-        return X
-    import pandas as pd
-
-    return pd.DataFrame(np.asarray(X), columns=[str(n) for n in names], copy=False)
-
-
-def final_input(model: Any, X: Any) -> tuple[Any, Any]:
-    """``(estimator, Xt)``: the final estimator and ``X`` passed through the steps before it,
-    each step given its input in the form it was fitted on."""
-    steps = getattr(model, "steps", None)
-    if not steps:
-        return model, _as_fitted(model, X)
-    Xt = X
-    for _, step in steps[:-1]:
-        Xt = step.transform(_as_fitted(step, Xt))
-    estimator = steps[-1][1]
-    return estimator, _as_fitted(estimator, Xt)
-
-
-def apply_model(model: Any, method: str, X: Any) -> Any:
-    """``model.<method>(X)`` (e.g. ``predict``), through a Pipeline's steps, without
-    scikit-learn's feature-name warnings."""
-    estimator, Xt = final_input(model, X)
-    return getattr(estimator, method)(Xt)
 
 
 def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | None = None) -> Any:
@@ -164,7 +83,6 @@ def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | N
 
 def run(args: argparse.Namespace) -> int:
     """Predict and write the table (or print CSV); 0 on success."""
-    from sigmoid_neuron.cli.commands.train import check_writable
     from sigmoid_neuron.io.tables import read_features, table_format, write_table
 
     if args.out is not None:

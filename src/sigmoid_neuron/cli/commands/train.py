@@ -8,51 +8,54 @@ FILE`` continues from one to the same result as an uninterrupted run. The first 
 and exits 130; a second one exits at once, leaving every file complete.
 
 Structure: :func:`add_arguments` registers every option, :func:`load_data` reads the
-training rows, :func:`run` does the rest.
+training rows, :func:`run` does the rest; the options and ``--resume`` are
+:mod:`sigmoid_neuron.cli.train_options`, the printed summary and the loss curve
+:mod:`sigmoid_neuron.cli.train_report`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
-#: --model -> (estimator class name, losses it accepts).
-MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "neuron": ("SigmoidNeuron", ("cross_entropy", "squared_error")),
-    "logistic": ("LogisticRegression", ("cross_entropy",)),
-    "linear": ("LinearRegression", ("squared_error",)),
-}
-
-OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "lbfgs", "newton")
-DEFAULT_MODEL = "neuron"
-#: Options a checkpoint records, so ``--resume`` can fill them in and check them.
-RESUMABLE_OPTIONS = (
-    "target",
-    "model",
-    "loss",
-    "optimizer",
-    "learning_rate",
-    "epochs",
-    "batch_size",
-    "alpha",
-    "tol",
-    "features",
-    "standardize",
-    "seed",
+from sigmoid_neuron.cli.common import (
+    add_max_columns_argument,
+    check_writable,
+    final_estimator,
+    report_warnings,
 )
-#: The type of each resumable option's value (the others are strings).
-_OPTION_TYPES: dict[str, type] = {
-    "epochs": int,
-    "batch_size": int,
-    "seed": int,
-    "alpha": float,
-    "standardize": bool,
-}
-_KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+from sigmoid_neuron.cli.dask_input import uses_dask
+from sigmoid_neuron.cli.train_options import (
+    DEFAULT_MODEL,
+    MODELS,
+    OPTIMIZERS,
+    RESUMABLE_OPTIONS,
+    build_estimator,
+    prepare_resume,
+    recorded_options,
+)
+
+__all__ = [
+    "CHECKPOINTS_PER_RUN",
+    "DEFAULT_MODEL",
+    "MODELS",
+    "OPTIMIZERS",
+    "RESUMABLE_OPTIONS",
+    "add_arguments",
+    "add_max_columns_argument",
+    "build_estimator",
+    "check_writable",
+    "default_checkpoint_path",
+    "final_estimator",
+    "load_data",
+    "register",
+    "report_warnings",
+    "run",
+]
+
 #: ``--checkpoint-every`` by default: about this many checkpoints per run.
 CHECKPOINTS_PER_RUN = 100
 
@@ -137,136 +140,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dask_arguments(parser)
 
 
-def add_max_columns_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--max-columns N``: the most columns a table may have (checked from its header,
-    before the table is read; see :data:`sigmoid_neuron.io.tables.MAX_COLUMNS`)."""
-    from sigmoid_neuron.io.tables import MAX_COLUMNS
-
-    parser.add_argument(
-        "--max-columns",
-        type=_max_columns,
-        default=MAX_COLUMNS,
-        metavar="N",
-        help=f"refuse tables with more than N columns, from the header alone (default "
-        f"{MAX_COLUMNS}); a wider table takes pandas seconds per {MAX_COLUMNS} columns",
-    )
-
-
-def _max_columns(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
-
-
-def report_warnings(caught: list[warnings.WarningMessage], command: str) -> None:
-    """Print each distinct warning as one line on stderr (no source lines, no repeats)."""
-    seen: set[str] = set()
-    for w in caught:
-        text = " ".join(str(w.message).split())
-        if text not in seen:
-            seen.add(text)
-            print(f"sigmoid-neuron {command}: warning: {text}", file=sys.stderr)
-
-
-def check_writable(path: str, argument: str, *inputs: str) -> None:
-    """Fail early, before any work, if ``path`` cannot be written or is one of ``inputs``."""
-    target = Path(path)
-    for source in inputs:
-        if target.resolve() == Path(source).resolve():
-            raise ValueError(
-                f"{argument} {path!r} is also an input file; write the output somewhere else"
-            )
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ValueError(f"{argument} {path!r} is a directory; pass a file name")
-    if not directory.is_dir():
-        raise OSError(
-            f"{argument} {path!r} cannot be written: directory {str(directory)!r} does not exist"
-        )
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise OSError(f"{argument} {path!r} cannot be written: permission denied")
-
-
-def _learning_rate(text: str | None) -> float | str | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return text  # a schedule name; the estimator validates it
-    if not value > 0:
-        raise ValueError(f"--learning-rate must be > 0, got {text}")
-    return value
-
-
-def _tol(text: str | None) -> tuple[bool, float | None]:
-    """(given, value): 'none' turns early stopping off."""
-    if text is None:
-        return False, None
-    if text.strip().lower() == "none":
-        return True, None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"--tol must be a number >= 0 or 'none', got {text!r}") from None
-    if not value >= 0:
-        raise ValueError(f"--tol must be a number >= 0 or 'none', got {text!r}")
-    return True, value
-
-
-def build_estimator(args: argparse.Namespace) -> Any:
-    """The estimator the arguments ask for (not fitted)."""
-    from sigmoid_neuron import estimators
-
-    class_name, losses = MODELS[args.model or DEFAULT_MODEL]
-    params: dict[str, Any] = {}
-    if args.loss is not None:
-        if args.loss not in losses:
-            raise ValueError(
-                f"--loss {args.loss} does not apply to --model {args.model}; "
-                f"it uses {' or '.join(losses)}"
-            )
-        if args.model == "neuron":
-            params["loss"] = args.loss
-    for name, value in (
-        ("optimizer", args.optimizer),
-        ("learning_rate", _learning_rate(args.learning_rate)),
-        ("max_epochs", args.epochs),
-        ("batch_size", args.batch_size),
-        ("alpha", args.alpha),
-        ("random_state", args.seed),
-    ):
-        if value is not None:
-            params[name] = value
-    given, tol = _tol(args.tol)
-    if given:
-        params["tol"] = tol
-    if args.epochs is not None and args.epochs < 1:
-        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
-    if args.batch_size is not None and args.batch_size < 1:
-        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    if args.alpha is not None and not args.alpha >= 0:
-        raise ValueError(f"--alpha must be >= 0, got {args.alpha}")
-    return getattr(estimators, class_name)(**params)
-
-
-def final_estimator(model: Any) -> Any:
-    """The estimator itself, inside a Pipeline or not."""
-    steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
-
-
-def uses_dask(args: argparse.Namespace) -> bool:
-    """``--dask`` or ``--scheduler`` given (without importing Dask)."""
-    from sigmoid_neuron.cli import dask_input
-
-    return dask_input.uses_dask(args)
-
-
 def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     """``(X, y, feature_names)`` of the training table named by the arguments."""
     from sigmoid_neuron.io.tables import MAX_COLUMNS, parse_columns, read_xy
@@ -295,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     # a bad table (no rows, too many columns, repeated names) is refused from its
     # header, in a fraction of a second, before the heavy imports and any cluster
     if uses_dask(args):
-        from sigmoid_neuron.cli.dask_input import check_table_files
+        from sigmoid_neuron.io.table_files import check_table_files
 
         check_table_files(args.data, args.max_columns)
     else:
@@ -305,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     from sigmoid_neuron.cli.dask_input import dask_client
     from sigmoid_neuron.training import Checkpoint, stop_on_signals
 
-    resume = _prepare_resume(args)
+    resume = prepare_resume(args)
     if args.model is None:
         args.model = DEFAULT_MODEL
     check_writable(args.out, "--out", args.data)
@@ -332,7 +205,11 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_path,
         every,
         resume_from=resume,
-        metadata={"command": "train", "options": _options(args), "data": Path(args.data).name},
+        metadata={
+            "command": "train",
+            "options": recorded_options(args),
+            "data": Path(args.data).name,
+        },
     )
     notice = (
         "sigmoid-neuron train: interrupt received; stopping after this epoch to save a "
@@ -383,81 +260,10 @@ def default_checkpoint_path(out: str) -> str:
     return str(target.with_name(f"{stem}.checkpoint.json"))
 
 
-def _options(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in RESUMABLE_OPTIONS}
-
-
-def _normalised(name: str, value: Any) -> Any:
-    """An option's value in a comparable form (e.g. '0.50' and '0.5' are one rate)."""
-    from sigmoid_neuron.io.tables import parse_columns
-
-    if value is None:
-        return None
-    if name == "learning_rate":
-        return _learning_rate(str(value))
-    if name == "tol":
-        return _tol(str(value))[1]
-    if name == "features":
-        return parse_columns(str(value))
-    return value
-
-
-def _prepare_resume(args: argparse.Namespace) -> Any:
-    """Load ``--resume``; fill the options left out from it and refuse conflicting ones."""
-    from sigmoid_neuron.training import load_checkpoint
-
-    if args.resume is None:
-        return None
-    for name, other in (("--out", args.out), ("DATA", args.data)):
-        if Path(args.resume).resolve() == Path(other).resolve():
-            raise ValueError(f"--resume {args.resume!r} is also {name}; pass the checkpoint file")
-    if not Path(args.resume).exists():
-        raise ValueError(
-            f"--resume {args.resume!r} does not exist; pass the file written by --checkpoint"
-        )
-    checkpoint = load_checkpoint(args.resume)
-    metadata = checkpoint.metadata or {}
-    stored = metadata.get("options") if metadata.get("command") == "train" else None
-    if not isinstance(stored, dict):
-        return checkpoint  # written by the library: the fingerprints still guard the resume
-    conflicts = []
-    for name in RESUMABLE_OPTIONS:
-        if name not in stored:
-            continue
-        given, saved = getattr(args, name), stored[name]
-        flag = "--" + name.replace("_", "-")
-        kind = _OPTION_TYPES.get(name, str)
-        if saved is not None and (
-            type(saved) is not kind and not (kind is float and type(saved) is int)
-        ):
-            raise ValueError(
-                f"--resume {args.resume!r}: the stored option {flag} is not {_KIND_NAMES[kind]}; "
-                "the checkpoint is corrupt"
-            )
-        if name == "standardize":
-            if given and not saved:
-                conflicts.append(f"{flag} was not used for the checkpoint")
-            args.standardize = bool(saved)
-            continue
-        if given is None:
-            setattr(args, name, saved)
-        elif name != "epochs" and _normalised(name, given) != _normalised(name, saved):
-            conflicts.append(
-                f"{flag} was not given for the checkpoint but is {given} now"
-                if saved is None
-                else f"{flag} is {saved} in the checkpoint but {given} now"
-            )
-    if conflicts:
-        raise ValueError(
-            f"--resume {args.resume!r} was written with other options: {'; '.join(conflicts)}. "
-            "Leave these options out to use the checkpoint's, or start afresh without --resume"
-        )
-    return checkpoint
-
-
 def _train_and_save(
     args: argparse.Namespace, estimator: Any, checkpoint: Any, received: list[int]
 ) -> int:
+    from sigmoid_neuron.cli.train_report import losses_of, plot_history, summary
     from sigmoid_neuron.io.model_file import save_model
 
     X, y, names = load_data(args)
@@ -471,7 +277,7 @@ def _train_and_save(
     if args.standardize and uses_dask(args):
         from sklearn.pipeline import Pipeline
 
-        from sigmoid_neuron.cli.dask_input import dask_standard_scaler
+        from sigmoid_neuron.distributed.scaler import dask_standard_scaler
 
         scaler, X = dask_standard_scaler(X)  # one pass; X is standardised lazily from here
         caught = _fit(estimator, X, y, args, checkpoint)
@@ -498,12 +304,12 @@ def _train_and_save(
         "trained_on": Path(args.data).name,
         "n_samples": int(X.shape[0]),
     }
-    losses = _losses(getattr(fitted, "history_", None))
+    losses = losses_of(getattr(fitted, "history_", None))
     if received and checkpoint.last_saved_epoch != fitted.n_iter_:
         checkpoint.save()  # the signal came after training ended: record the final state
     save_model(model, args.out, metadata=metadata)
     if args.plot is not None:
-        _plot_history(losses, args)
+        plot_history(losses, args)
     if received:
         print(
             f"sigmoid-neuron train: interrupted after epoch {fitted.n_iter_}: checkpoint "
@@ -513,7 +319,7 @@ def _train_and_save(
         )
         return 130
     if not args.quiet:
-        print(_summary(args, summarised, fitted, X, y, names, losses))
+        print(summary(args, summarised, fitted, X, y, names, losses))
         if args.plot is not None:
             print(f"loss curve written to {args.plot}")
     return 0
@@ -541,63 +347,3 @@ def _fit(
             )
             raise ValueError(f"{exc} No model was written{previous}{kept}.") from None
     return caught
-
-
-def _losses(history: Any) -> list[float]:
-    """The per-epoch training loss of ``history_`` (a History, or a dict with "loss")."""
-    if history is None:
-        return []
-    values = history.get("loss", []) if isinstance(history, dict) else history.loss
-    return [float(v) for v in values]
-
-
-def _plot_history(losses: list[float], args: argparse.Namespace) -> None:
-    from sigmoid_neuron.plotting import loss_curves_figure, save_figure
-
-    if not losses:
-        raise ValueError("the model recorded no loss history, so --plot has nothing to draw")
-    model_name = args.model or DEFAULT_MODEL
-    loss_name = args.loss or ("squared_error" if model_name == "linear" else "cross_entropy")
-    fig = loss_curves_figure(
-        {loss_name: losses}, title=f"Training loss: {model_name} on {Path(args.data).name}"
-    )
-    save_figure(fig, args.plot, "--plot")
-
-
-def _summary(
-    args: argparse.Namespace,
-    model: Any,
-    fitted: Any,
-    X: Any,
-    y: Any,
-    names: list[str],
-    losses: list[float],
-) -> str:
-    import numpy as np
-
-    lines = [
-        f"trained {args.model} ({type(fitted).__name__}) on {X.shape[0]} rows x "
-        f"{X.shape[1]} features of {args.data}, target {args.target!r}"
-        + (", standardised" if args.standardize else ""),
-    ]
-    optimizer = getattr(fitted, "optimizer", None)
-    n_iter = np.max(np.atleast_1d(getattr(fitted, "n_iter_", 0)))
-    lines.append(f"optimizer {optimizer}, epochs run {int(n_iter)}")
-    if losses:
-        lines.append(f"training loss: first epoch {losses[0]:.6g}, last epoch {losses[-1]:.6g}")
-    if args.model == "logistic":
-        lines.append(f"training accuracy {float(np.mean(model.predict(X) == y)):.4f}")
-    elif args.model == "linear":
-        from sigmoid_neuron.cli.commands.evaluate import Undefined, r2_score
-
-        r2 = r2_score(np.asarray(y), np.asarray(model.predict(X)))
-        lines.append(f"training R^2 {r2 if isinstance(r2, Undefined) else f'{r2:.4f}'}")
-    else:
-        mse = float(np.mean((np.asarray(model.predict(X), dtype=float) - y) ** 2))
-        lines.append(f"training MSE {mse:.6g}")
-    coef = np.ravel(getattr(fitted, "coef_", []))
-    if 0 < coef.size <= 10 and coef.size == len(names):
-        weights = ", ".join(f"{n}={c:.4g}" for n, c in zip(names, coef, strict=True))
-        lines.append(f"weights: {weights}; intercept {np.ravel(fitted.intercept_)[0]:.4g}")
-    lines.append(f"model written to {args.out}")
-    return "\n".join(lines)
