@@ -9,8 +9,9 @@ information, ``X~^T diag(s p (1 - p)) X~ + S alpha I_w`` for the logistic loss),
 ``g_i = dl/dz_i`` and ``x~_i = [x_i; 1]``:
 
 - classical: ``V = Phi (x) H^-1``, with ``Phi = 1`` for the logistic and softmax losses,
-  ``Phi = sum_i s_i e_i e_i^T / (S - q)`` (residuals ``e``, ``q`` coefficients per
-  output) for the squared errors, as OLS and a Gaussian GLM estimate their scale;
+  ``Phi = sum_i s_i e_i e_i^T / (S - q)`` (residuals ``e``, ``q`` identified
+  coefficients per output: the rank) for the squared errors, as OLS and a Gaussian GLM
+  estimate their scale;
 - HC0 (``robust``): ``V = H^-1 M H^-1``, ``M = sum_i s_i (g_i (x) x~_i)(g_i (x) x~_i)^T``;
 - cluster-robust (CRV1): ``V = c H^-1 (sum_c u_c u_c^T) H^-1``,
   ``u_c = sum_{i in c} s_i g_i (x) x~_i``, ``c = G/(G - 1) (S - 1)/(S - p)`` for ``G``
@@ -102,21 +103,21 @@ def _basis(K: int, q: int, multinomial: bool) -> Array:
     return np.kron(Q, np.eye(q))
 
 
-def _dispersion(loss: PointwiseLoss, sums: ScoreSums, q: int) -> Array | None:
+def _dispersion(loss: PointwiseLoss, sums: ScoreSums, q: float) -> Array | None:
     """``Phi = sum_i s_i e_i e_i^T / (S - q)`` for the squared errors, else None (``Phi = 1``)."""
     if not isinstance(loss, (HalfSquaredError, SigmoidHalfSquaredError)):
         return None
     S = sums.total_weight
     if not S - q > 0:
         raise ValueError(
-            f"sample_weight sums to {S:g}, not more than the {q} coefficients per output: the "
-            f"residual variance needs S - {q} > 0 (weights are read as frequencies, row i "
+            f"sample_weight sums to {S:g}, not more than the {q:g} coefficients per output: the "
+            f"residual variance needs S - {q:g} > 0 (weights are read as frequencies, row i "
             f"standing for s_i observations); pass counts, or more rows"
         )
     return np.asarray(sums.residual_cross / (S - q))
 
 
-def _meat(sums: ScoreSums, keep: Array, n_params: int) -> tuple[Array, int | None]:
+def _meat(sums: ScoreSums, keep: Array, n_params: float) -> tuple[Array, int | None]:
     """``(M, G)``: the HC0 meat, or the corrected sum of cluster score outer products."""
     if sums.clusters is None:
         assert sums.meat is not None
@@ -131,7 +132,7 @@ def _meat(sums: ScoreSums, keep: Array, n_params: int) -> tuple[Array, int | Non
         )
     if not S - n_params > 0:
         raise ValueError(
-            f"sample_weight sums to {S:g}, not more than the {n_params} parameters: the "
+            f"sample_weight sums to {S:g}, not more than the {n_params:g} parameters: the "
             f"cluster correction (S - 1)/(S - p) needs S > p (weights are frequencies)"
         )
     factor = G / (G - 1.0) * (S - 1.0) / (S - n_params)
@@ -164,7 +165,11 @@ def covariance(
     found = separation.analyse(T.T @ H @ T, scale)
     weak = found.weak()
     flat = weak | found.dropped
-    if probe is not None and info.alpha == 0 and separation.can_separate(loss) and flat.any():
+    check = info.alpha == 0 and separation.can_separate(loss)
+    complete = check and bool(separation.separates(sums.fitted)[0, 0])
+    if complete:  # the fitted predictor itself separates: nothing is identified
+        found.dropped[:] = True
+    elif probe is not None and check and flat.any():
         directions = T @ (found.vectors[:, flat] / scale[:, None])
         aug = np.zeros((K, d + 1, directions.shape[1]))
         aug.reshape(K * (d + 1), -1)[keep] = directions
@@ -174,14 +179,19 @@ def covariance(
             found.dropped |= flat
     Hinv = T @ found.inverse() @ T.T
     G = None
+    rank = float(np.count_nonzero(~found.dropped))  # identified parameters
+    q_rank = rank / (T.shape[1] // q)  # per output
     if kind == "nonrobust":
-        phi = _dispersion(loss, sums, q)
+        phi = _dispersion(loss, sums, q_rank)
         cov = Hinv if phi is None else np.kron(phi, np.eye(q)) @ Hinv
     else:
-        M, G = _meat(sums, keep, T.shape[1])
+        M, G = _meat(sums, keep, rank)
         cov = Hinv @ M @ Hinv
     cov = 0.5 * (cov + cov.T)
     flagged, messages = separation.flag(found, T, info.names)
+    if complete:
+        flagged[:] = True
+        messages = [separation.complete_message(keep.size)]
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     se[flagged] = np.inf
     cov[flagged, :] = np.nan
@@ -199,7 +209,7 @@ def covariance(
     least_squares = isinstance(loss, HalfSquaredError)
     df = None
     if least_squares:
-        df = float(G - 1) if G is not None else S - q
+        df = float(G - 1) if G is not None else S - q_rank
     return Inference(
         theta=info.theta,
         names=info.names,

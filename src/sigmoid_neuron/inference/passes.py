@@ -17,17 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.inference.covariance import Probe
+from sigmoid_neuron.inference.separation import separates
 from sigmoid_neuron.objective.scores import ScoreSums, block_score_sums, block_separation
 
 Array = NDArray[Any]
-
-#: A direction separates when its largest contradicting margin is at most this share of
-#: its largest agreeing one (the direction is an eigenvector of a fit stopped at a finite
-#: point, so rows it leaves exactly on the boundary get small margins of either sign).
-SEPARATION_TOL = 1e-3
-#: Margins below this share of their bound (``sum_j |x~_ij| |v_j|``) are rounding: a
-#: direction along which the rows are exactly collinear is not a separating one.
-ROUNDING = 1e-8
 
 
 def _on_dask(data: Any) -> bool:
@@ -88,8 +81,7 @@ def score_sums(
 
 def separation_probe(data: Any) -> Probe:
     """``probe(directions (m, K, d + 1)) -> (m,) bool``: one pass, True where a direction
-    (either sign) is contradicted by no row (up to :data:`SEPARATION_TOL` of its largest
-    agreeing margin) and agreed with by some (by more than :data:`ROUNDING` of the bound)."""
+    (either sign) separates the labels (:func:`~sigmoid_neuron.inference.separation.separates`)."""
 
     def probe(directions: Array) -> Array:
         if _on_dask(data):
@@ -98,8 +90,6 @@ def separation_probe(data: Any) -> Probe:
             found = separation_sums(data, directions)
         else:
             found = block_separation(data.X, data.y, data.sample_weight, directions)
-        real = found.agree > ROUNDING * found.bound[:, None]
-        separates = (found.against <= SEPARATION_TOL * found.agree) & real
-        return np.asarray(separates.any(axis=1))
+        return np.asarray(separates(found).any(axis=1))
 
     return probe

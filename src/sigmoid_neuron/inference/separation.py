@@ -39,6 +39,7 @@ from sigmoid_neuron.objective.links import (
     PointwiseLoss,
     SigmoidHalfSquaredError,
 )
+from sigmoid_neuron.objective.scores import SeparationSums
 
 Array = NDArray[Any]
 
@@ -49,6 +50,13 @@ SINGULAR = 1e-12
 WEAK = 1e-4
 #: A parameter takes part in a direction ``u`` when ``|u_j| >= FLAG_SHARE * max_k |u_k|``.
 FLAG_SHARE = 0.01
+#: A direction separates when its largest contradicting margin is at most this share of
+#: its largest agreeing one (the direction is an eigenvector of a fit stopped at a finite
+#: point, so rows it leaves exactly on the boundary get small margins of either sign).
+SEPARATION_TOL = 1e-3
+#: Margins below this share of their bound (``sum_j |x~_ij| |v_j|``) are rounding: a
+#: direction along which the rows are exactly collinear is not a separating one.
+ROUNDING = 1e-8
 
 
 class InferenceWarning(UserWarning):
@@ -69,6 +77,14 @@ def curvature_cap(loss: PointwiseLoss) -> float:
 def can_separate(loss: PointwiseLoss) -> bool:
     """Whether labels can be separated (a sigmoid or softmax link: the fit then diverges)."""
     return not isinstance(loss, HalfSquaredError)
+
+
+def separates(found: SeparationSums) -> Array:
+    """``(m, 2)`` bool: direction ``m`` with sign ``+``/``-`` separates the labels: its
+    largest contradicting margin is at most ``SEPARATION_TOL`` of its largest agreeing one,
+    and that one exceeds rounding (``ROUNDING`` of the margins' bound)."""
+    real = found.agree > ROUNDING * found.bound[:, None]
+    return np.asarray((found.against <= SEPARATION_TOL * found.agree) & real)
 
 
 @dataclass
@@ -169,32 +185,47 @@ def message(kind: str, where: str, flagged: Sequence[str]) -> str:
 
 def flag(found: Directions, T: Array, names: Sequence[str]) -> tuple[Array, list[str]]:
     """``(flagged, messages)``: the parameters taking part in a dropped direction (mapped to
-    the full parameters by ``T``) and one warning per separating or singular direction
-    (one for all the flat directions left beside a separation)."""
+    the full parameters by ``T``), and one warning per kind of dropped direction (singular,
+    not positive definite, separating, left flat beside a separation), naming the first
+    direction of each kind and every parameter concerned."""
     flagged = np.zeros(T.shape[0], bool)
-    messages: list[str] = []
     separated = bool(found.separating.any())
-    left: list[Array] = []
     top = max(1.0, float(found.values.max(initial=0.0)))
+    groups: dict[str, list[Array]] = {}
     for j in np.flatnonzero(found.dropped):
         u = T @ found.vectors[:, j]
-        part = taking_part(u)
-        flagged |= part
-        if separated and not found.separating[j]:
-            left.append(u)
+        flagged |= taking_part(u)
+        if found.separating[j]:
+            kind = "separated"
+        elif separated:
+            kind = "unidentified"
+        else:
+            kind = "negative" if found.values[j] < -SINGULAR * top else "singular"
+        groups.setdefault(kind, []).append(u)
+    messages = []
+    shown = np.zeros(T.shape[0], bool)
+    for kind in ("separated", "singular", "negative", "unidentified"):
+        if kind not in groups:
             continue
-        kind = "separated" if found.separating[j] else "singular"
-        if kind == "singular" and found.values[j] < -SINGULAR * top:
-            kind = "negative"
-        named = [names[int(i)] for i in np.flatnonzero(part)]
-        messages.append(message(kind, describe(u, names), named))
-    if left:
-        part = np.any([taking_part(u) for u in left], axis=0) & ~np.any(
-            [taking_part(T @ found.vectors[:, j]) for j in np.flatnonzero(found.separating)],
-            axis=0,
+        part = np.any([taking_part(u) for u in groups[kind]], axis=0) & ~shown
+        shown |= part
+        more = len(groups[kind]) - 1
+        where = describe(groups[kind][0], names) + (
+            f" (and {more} more direction{'s' if more > 1 else ''})" if more else ""
         )
         named = [names[int(i)] for i in np.flatnonzero(part)]
-        where = describe(left[0], names) + (f" and {len(left) - 1} more" if len(left) > 1 else "")
         if named:
-            messages.append(message("unidentified", where, named))
+            messages.append(message(kind, where, named))
     return flagged, messages
+
+
+def complete_message(n_params: int) -> str:
+    """The warning when the fitted linear predictor itself separates the labels."""
+    return (
+        "the labels are completely separated: the fitted model puts every row of positive "
+        "weight on the side of its own label (no row contradicts it), so the "
+        "maximum-likelihood estimate does not exist and the coefficients grow without bound "
+        f"as the fit tightens; all {n_params} standard errors are reported as inf. Fit with "
+        "alpha > 0 (a penalised fit has finite standard errors), or drop the separating "
+        "columns"
+    )

@@ -15,7 +15,9 @@ With the augmented rows ``x~_i = [x_i; 1]``, raw predictions ``z_i = W x~_i`` (`
   label present (:class:`ClusterScores`);
 - ``sum_i s_i x~_ij^2`` per column (the scale of the data, for the singularity test),
   ``sum_i s_i e_i e_i^T`` of the residuals ``e_i = y_i - y_hat_i`` (the dispersion of a
-  squared-error model), ``sum_i s_i l_i`` and ``S = sum_i s_i``.
+  squared-error model), ``sum_i s_i l_i`` and ``S = sum_i s_i``;
+- whether the fitted logits ``z_i`` themselves separate the labels (``fitted``, the
+  margins of :func:`block_separation` for the direction ``W``).
 
 Nothing ``n x n`` is formed: rows go through in chunks of a few MiB, each chunk read
 once; threads share the chunks (BLAS held to one thread meanwhile). The separation probe
@@ -56,6 +58,25 @@ class ClusterScores:
 
 
 @dataclass
+class SeparationSums:
+    """For each probed direction and sign: the largest margin that agrees with the labels
+    (``agree``) and the largest that contradicts them (``against``), and for each direction
+    a bound on every margin, ``max_i 2 sum_j |x~_ij| |V_kj|`` (``bound``: margins below
+    ~1e-8 of it are rounding, not separation); ``+`` takes maxima."""
+
+    agree: Array
+    against: Array
+    bound: Array
+
+    def __add__(self, other: SeparationSums) -> SeparationSums:
+        return SeparationSums(
+            np.maximum(self.agree, other.agree),
+            np.maximum(self.against, other.against),
+            np.maximum(self.bound, other.bound),
+        )
+
+
+@dataclass
 class ScoreSums:
     """The one-pass sums of a block of rows (see the module docstring); ``+`` adds them."""
 
@@ -66,6 +87,7 @@ class ScoreSums:
     hessian: Array
     column_squares: Array
     residual_cross: Array
+    fitted: SeparationSums
     meat: Array | None = None
     clusters: ClusterScores | None = None
 
@@ -81,6 +103,7 @@ class ScoreSums:
             self.hessian + other.hessian,
             self.column_squares + other.column_squares,
             self.residual_cross + other.residual_cross,
+            self.fitted + other.fitted,
             add(self.meat, other.meat),
             add(self.clusters, other.clusters),
         )
@@ -96,6 +119,7 @@ def _zero_sums(K: int, q: int, robust: bool) -> ScoreSums:
         np.zeros((P, P)),
         np.zeros(q),
         np.zeros((K, K)),
+        SeparationSums(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros(1)),
         np.zeros((P, P)) if robust else None,
     )
 
@@ -184,6 +208,13 @@ def _chunk_sums(
     out.column_squares += s @ (Xa * Xa)
     e = yc - loss.predict(z)
     out.residual_cross += e.T @ (e * s[:, None])
+    keep = s > 0
+    if keep.any():  # does the fitted predictor itself separate the labels?
+        fit = out.fitted
+        for col, (good, bad) in enumerate(_margins(z[keep][:, None, :], yc[keep])):
+            fit.agree[0, col] = max(fit.agree[0, col], float(good.max()))
+            fit.against[0, col] = max(fit.against[0, col], float(bad.max()))
+        fit.bound[0] = max(fit.bound[0], 2.0 * float(np.abs(z[keep]).max()))
     if out.meat is not None:
         # row i counted s_i times: sum_i s_i (g_i (x) x~_i)(g_i (x) x~_i)^T
         V = _kron_rows(g * np.sqrt(s)[:, None], Xa)
@@ -262,23 +293,26 @@ def _merge(parts: list[ClusterScores]) -> ClusterScores:
     return ClusterScores(labels, sums)
 
 
-@dataclass
-class SeparationSums:
-    """For each probed direction and sign: the largest margin that agrees with the labels
-    (``agree``) and the largest that contradicts them (``against``), and for each direction
-    a bound on every margin, ``max_i 2 sum_j |x~_ij| |V_kj|`` (``bound``: margins below
-    ~1e-8 of it are rounding, not separation); ``+`` takes maxima."""
+def _margins(T: Array, y: Array) -> list[tuple[Array, Array]]:
+    """``[(agree, against)]`` per row and direction (``(m, n_dir)``), for ``+T`` then ``-T``.
 
-    agree: Array
-    against: Array
-    bound: Array
-
-    def __add__(self, other: SeparationSums) -> SeparationSums:
-        return SeparationSums(
-            np.maximum(self.agree, other.agree),
-            np.maximum(self.against, other.against),
-            np.maximum(self.bound, other.bound),
-        )
+    ``T`` ``(m, n_dir, K)`` holds the margins ``t_ik``, ``y`` ``(m, K)`` the targets; see
+    :func:`block_separation` for what agrees and what contradicts.
+    """
+    out = []
+    for sign in (1.0, -1.0):
+        t = sign * T
+        if t.shape[2] == 1:
+            one, zero = (y[:, 0] >= 1)[:, None], (y[:, 0] <= 0)[:, None]
+            t0 = t[:, :, 0]
+            good = np.where(one, t0, np.where(zero, -t0, 0.0))
+            bad = np.where(one, -t0, np.where(zero, t0, np.abs(t0)))
+        else:
+            own = np.einsum("ijk,ik->ij", t, y)[:, :, None]
+            good = np.max(own - t, axis=2)
+            bad = np.max(t - own, axis=2)
+        out.append((good, bad))
+    return out
 
 
 def block_separation(
@@ -312,21 +346,10 @@ def block_separation(
         if sample_weight is not None:
             keep = np.asarray(sample_weight[chunk]) > 0
         T = (Xa[keep] @ flat.T).reshape(-1, n_dir, K)
-        yk = yc[keep]
         if T.shape[0]:
             reach = (np.abs(Xa[keep]) @ np.abs(flat).T).reshape(-1, n_dir, K)
             bound = np.maximum(bound, 2.0 * reach.max(axis=(0, 2)))
-        for sign, col in ((1.0, 0), (-1.0, 1)):
-            t = sign * T
-            if K == 1:
-                one, zero = (yk[:, 0] >= 1)[:, None], (yk[:, 0] <= 0)[:, None]
-                t0 = t[:, :, 0]
-                good = np.where(one, t0, np.where(zero, -t0, 0.0))
-                bad = np.where(one, -t0, np.where(zero, t0, np.abs(t0)))
-            else:
-                own = np.einsum("ijk,ik->ij", t, yk)[:, :, None]
-                good = np.max(own - t, axis=2)
-                bad = np.max(t - own, axis=2)
+        for col, (good, bad) in enumerate(_margins(T, yc[keep])):
             if good.size:
                 agree[:, col] = np.maximum(agree[:, col], good.max(axis=0))
                 against[:, col] = np.maximum(against[:, col], bad.max(axis=0))
