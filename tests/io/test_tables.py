@@ -12,7 +12,6 @@ from sklearn.datasets import load_breast_cancer
 
 from sigmoid_neuron.io.tables import (
     label_column,
-    parse_columns,
     read_features,
     read_table,
     read_xy,
@@ -158,15 +157,6 @@ def test_read_features_ignores_other_bad_columns(tmp_path: Path) -> None:
     X, df = read_features(path, ["a"])
     np.testing.assert_array_equal(X, [[1.0], [2.0]])
     assert len(df) == 2
-
-
-def test_parse_columns() -> None:
-    assert parse_columns("a, b ,c") == ["a", "b", "c"]
-    assert parse_columns(None) is None
-    with pytest.raises(ValueError, match="--features"):
-        parse_columns("a,,b")
-    with pytest.raises(ValueError, match="twice"):
-        parse_columns("a,b,a")
 
 
 @pytest.mark.parametrize("ext", [".csv", ".parquet"])
