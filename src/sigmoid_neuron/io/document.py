@@ -315,7 +315,9 @@ def read_document(
             f"it is not a {fmt.kind}"
         )
     with target.open("rb") as handle:
-        raw = handle.read(limit + 1)  # the file may have grown since stat
+        raw = handle.read(size + 1)  # a buffer of the file's size, not of the limit
+        if len(raw) > size:  # the file grew since stat: read on, up to the limit
+            raw += handle.read(limit + 1 - len(raw))
     if len(raw) > limit:
         raise ValueError(f"{where} is more than the {limit} bytes a {fmt.kind} may have")
     constant = None if fmt.allow_non_finite else _reject_constant
