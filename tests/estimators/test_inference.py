@@ -107,7 +107,7 @@ def test_a_least_squares_fit_with_too_few_observations_is_refused():
     X = np.arange(6.0).reshape(3, 2) ** 2
     y = np.array([1.0, 2.0, 4.0])
     model = LinearRegression().fit(X, y)
-    with pytest.raises(ValueError, match="sample_weight sums to 3, not more than the 3"):
+    with pytest.raises(ValueError, match="there are 3 observations .* for 3 coefficients"):
         model.coef_table(X, y)
 
 

@@ -110,9 +110,9 @@ def _dispersion(loss: PointwiseLoss, sums: ScoreSums, q: float) -> Array | None:
     S = sums.total_weight
     if not S - q > 0:
         raise ValueError(
-            f"sample_weight sums to {S:g}, not more than the {q:g} coefficients per output: the "
-            f"residual variance needs S - {q:g} > 0 (weights are read as frequencies, row i "
-            f"standing for s_i observations); pass counts, or more rows"
+            f"the residual variance needs more observations than coefficients, but there "
+            f"are {S:g} observations (rows, or the sum of sample_weight: weights are "
+            f"frequencies) for {q:g} coefficients per output; pass more rows"
         )
     return np.asarray(sums.residual_cross / (S - q))
 
@@ -132,8 +132,9 @@ def _meat(sums: ScoreSums, keep: Array, n_params: float) -> tuple[Array, int | N
         )
     if not S - n_params > 0:
         raise ValueError(
-            f"sample_weight sums to {S:g}, not more than the {n_params:g} parameters: the "
-            f"cluster correction (S - 1)/(S - p) needs S > p (weights are frequencies)"
+            f"the cluster correction (S - 1)/(S - p) needs more observations than "
+            f"parameters, but there are S = {S:g} (rows, or the sum of sample_weight: "
+            f"weights are frequencies) for p = {n_params:g}; pass more rows"
         )
     factor = G / (G - 1.0) * (S - 1.0) / (S - n_params)
     return factor * (U.T @ U), G

@@ -80,6 +80,15 @@ def register(subparsers: Any) -> None:
             "regression, its target columns in order, comma-separated: A,B"
         ),
     )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help=(
+            "also print the coefficient table: estimates, standard errors, z (t for a "
+            "linear model), p-values and 95%% intervals, computed on DATA (which should be "
+            "the data the model was fitted on); see docs/inference.md"
+        ),
+    )
     add_max_columns_argument(parser)
     parser.set_defaults(run=run)
 
@@ -254,4 +263,40 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(name) for name in scores)
     for name, value in scores.items():
         print(f"{name:<{width}}  {format_score(value)}")
+    if getattr(args, "summary", False):
+        print()
+        print(coefficient_summary(model, X, y, features))
     return 0
+
+
+def coefficient_summary(
+    model: Any, X: NDArray[np.floating], y: NDArray[Any], features: Sequence[str] | None = None
+) -> str:
+    """The final estimator's ``summary`` on ``X`` passed through the model's steps (so with
+    a scaler the coefficients are those of the standardised features), as text; rows are
+    named after ``features`` when the final estimator was fitted without names.
+
+    The table's warnings (singular or separated fit, a model not at the optimum of these
+    data) are in its numbered notes, not repeated as Python warnings.
+    """
+    import warnings
+
+    from sigmoid_neuron.cli.commands.predict import final_input
+    from sigmoid_neuron.inference import InferenceWarning
+
+    estimator, Xt = final_input(model, X)
+    if not hasattr(estimator, "summary"):
+        raise ValueError(f"--summary: a {type(estimator).__name__} has no coefficient table")
+    names = list(features or [])
+    if getattr(estimator, "feature_names_in_", None) is None and len(names) == np.shape(Xt)[1]:
+        import pandas as pd
+
+        # a model loaded for this command only: name its rows after the table's columns
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+        Xt = pd.DataFrame(np.asarray(Xt), columns=names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InferenceWarning)
+        text = str(estimator.summary(Xt, y))
+    if getattr(model, "steps", None) and len(model.steps) > 1:
+        text += "\nCoefficients are per standard deviation of each feature (the model's scaler)."
+    return text
