@@ -20,6 +20,7 @@ from functools import cache
 import sympy as sp
 
 from sigmoid_neuron.derivations.functions import sigmoid
+from sigmoid_neuron.derivations.logistic_hessian import logistic_regression_hessian
 from sigmoid_neuron.derivations.notation import SEED_000 as SEED_000
 from sigmoid_neuron.derivations.notation import SEED_002 as SEED_002
 from sigmoid_neuron.derivations.notes_derivatives import (
@@ -60,6 +61,7 @@ def all_derivations() -> tuple[Derivation, ...]:
         neuron_gradient("squared_error", "b"),
         neuron_gradient("cross_entropy", "w"),
         neuron_gradient("cross_entropy", "b"),
+        logistic_regression_hessian(),
     )
 
 
