@@ -9,6 +9,14 @@ sample weights ``s_i`` and ``S = sum_i s_i``, the objective is
 
     dJ/dW = (1/S) sum_i s_i (dl/dz_i) x_i^T + alpha W,    dJ/db = (1/S) sum_i s_i dl/dz_i.
 
+With ``l1_ratio`` and ``penalty_factor`` ``f`` the penalty is the elastic net
+(:class:`~sigmoid_neuron.objective.penalty.Penalty`): ``J = F + sum_kj l1_j |w_kj|`` with
+the smooth part ``F = (1/S) sum_i s_i l_i + (1/2) sum_kj l2_j w_kj^2``, ``l1 = alpha
+l1_ratio f`` and ``l2 = alpha (1 - l1_ratio) f``. ``loss``, ``loss_gradient`` and
+``loss_gradient_hessian`` are those of ``F`` (``= J`` without an L1 part); ``value`` is
+``J``, ``l1_weights`` the per-parameter L1 weights and ``optimality`` the largest
+minimum-norm subgradient of ``J``, for the proximal solvers.
+
 Parameters travel as one flat vector ``theta``: the row-major flattening of the
 ``(K, d + 1)`` array ``[W | b]`` (``(K, d)`` without an intercept).
 
@@ -28,6 +36,7 @@ from numpy.typing import NDArray
 from sigmoid_neuron.objective.array_data import ArrayData, as_array_data
 from sigmoid_neuron.objective.links import PointwiseLoss
 from sigmoid_neuron.objective.moments import Moments, TriangularFactor
+from sigmoid_neuron.objective.penalty import Penalty, l1_norm, min_norm_subgradient
 from sigmoid_neuron.objective.sums import Sums
 
 Array = NDArray[Any]
@@ -85,9 +94,21 @@ class DataTerm(Protocol):
 
 
 class LinearObjective:
-    """J(theta) = (1/S) sum_i s_i l(y_i, W x_i + b) + (alpha/2)||W||^2 and its derivatives."""
+    """J(theta) = (1/S) sum_i s_i l(y_i, W x_i + b) + (alpha/2)||W||^2 and its derivatives.
 
-    def __init__(self, data: DataTerm, alpha: float = 0.0, fit_intercept: bool = True) -> None:
+    ``l1_ratio`` and ``penalty_factor`` make the penalty an elastic net (module
+    docstring); the derivatives are then those of the smooth part ``F``.
+    """
+
+    def __init__(
+        self,
+        data: DataTerm,
+        alpha: float = 0.0,
+        fit_intercept: bool = True,
+        *,
+        l1_ratio: float = 0.0,
+        penalty_factor: Any = None,
+    ) -> None:
         alpha = float(alpha)
         if not np.isfinite(alpha) or alpha < 0:
             raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
@@ -95,10 +116,14 @@ class LinearObjective:
             raise ValueError("sample_weight must have a positive sum; got total weight 0")
         self.data = data
         self.alpha = alpha
+        self.penalty = Penalty(alpha, data.n_features, l1_ratio, penalty_factor)
         self.fit_intercept = bool(fit_intercept)
         self.n_features = data.n_features
         self.n_outputs = data.n_outputs
         self.n_params = self.n_outputs * (self.n_features + int(self.fit_intercept))
+        #: sum_j l1_j |theta_j| over the flat parameters (0 for the intercepts)
+        row = np.r_[self.penalty.l1, np.zeros(int(self.fit_intercept))]
+        self.l1_weights: Array = np.tile(row, self.n_outputs)
         #: column names (for messages such as a collinearity warning), when known
         self.feature_names: Any = None
 
@@ -124,11 +149,38 @@ class LinearObjective:
         b = np.zeros(self.n_outputs) if intercept is None else np.asarray(intercept, float)
         return np.hstack([coef, b.reshape(self.n_outputs, 1)]).ravel()
 
+    def with_data(self, data: DataTerm) -> LinearObjective:
+        """The same penalty and intercept setting over other rows (a mini-batch)."""
+        pen = self.penalty
+        return LinearObjective(
+            data,
+            self.alpha,
+            self.fit_intercept,
+            l1_ratio=pen.l1_ratio,
+            penalty_factor=pen.factor,
+        )
+
     def loss(self, theta: Array) -> float:
-        """J(theta)."""
+        """F(theta): J(theta) without its L1 part (J itself when l1_ratio = 0)."""
         W, b = self.unpack(theta)
         sums = self.data.sums(W, b, order=0)
-        return sums.loss / self.data.total_weight + 0.5 * self.alpha * float(np.vdot(W, W))
+        return sums.loss / self.data.total_weight + self.penalty.smooth_value(W)
+
+    def penalty_value(self, theta: Array) -> float:
+        """The L1 part ``sum_kj l1_j |w_kj|`` at theta (0 without one)."""
+        return l1_norm(theta, self.l1_weights) if self.penalty.has_l1 else 0.0
+
+    def value(self, theta: Array) -> float:
+        """J(theta) = F(theta) + sum_kj l1_j |w_kj|: the whole objective."""
+        return self.loss(theta) + self.penalty_value(theta)
+
+    def optimality(self, theta: Array, grad: Array) -> float:
+        """``max_j |min-norm subgradient of J|_j`` at theta, given ``grad = grad F(theta)``:
+        ``max|grad|`` without an L1 part; 0 exactly at the optimum."""
+        g = np.asarray(grad, dtype=np.float64)
+        if self.penalty.has_l1:
+            g = min_norm_subgradient(theta, g, self.l1_weights)
+        return float(np.max(np.abs(g), initial=0.0))
 
     def loss_gradient(self, theta: Array) -> tuple[float, Array]:
         """``(J(theta), grad J(theta))`` from one evaluation of the data sums."""
@@ -147,8 +199,11 @@ class LinearObjective:
         assert sums.hessian is not None
         H = sums.hessian / self.data.total_weight
         d, K = self.n_features, self.n_outputs
-        penalised = np.tile(np.r_[np.ones(d), 0.0], K)
-        H[np.diag_indices_from(H)] += self.alpha * penalised
+        if self.penalty.plain:
+            penalised = self.alpha * np.tile(np.r_[np.ones(d), 0.0], K)
+        else:
+            penalised = np.tile(np.r_[self.penalty.l2, 0.0], K)
+        H[np.diag_indices_from(H)] += penalised
         if not self.fit_intercept:
             keep = np.flatnonzero(np.tile(np.r_[np.ones(d, bool), False], K))
             H = H[np.ix_(keep, keep)]
@@ -159,12 +214,12 @@ class LinearObjective:
         return self.loss_gradient_hessian(theta)[2]
 
     def _value(self, sums: Sums, W: Array) -> float:
-        return sums.loss / self.data.total_weight + 0.5 * self.alpha * float(np.vdot(W, W))
+        return sums.loss / self.data.total_weight + self.penalty.smooth_value(W)
 
     def _gradient(self, sums: Sums, W: Array) -> Array:
         assert sums.grad_coef is not None and sums.grad_intercept is not None
         S = self.data.total_weight
-        gW = sums.grad_coef / S + self.alpha * W
+        gW = sums.grad_coef / S + self.penalty.smooth_gradient(W)
         if not self.fit_intercept:
             return gW.ravel()
         return np.hstack([gW, (sums.grad_intercept / S)[:, None]]).ravel()
@@ -177,9 +232,12 @@ def make_objective(
     sample_weight: Any = None,
     alpha: float = 0.0,
     fit_intercept: bool = True,
+    *,
+    l1_ratio: float = 0.0,
+    penalty_factor: Any = None,
 ) -> LinearObjective:
     """The objective over in-memory arrays: ``LinearObjective(as_array_data(X, y, loss,
-    sample_weight), alpha, fit_intercept)``.
+    sample_weight), alpha, fit_intercept, l1_ratio=..., penalty_factor=...)``.
 
     ``y`` is ``(n,)`` or ``(n, K)``; ``sample_weight`` is ``(n,)`` non-negative or None
     (:func:`~sigmoid_neuron.objective.array_data.as_array_data` says how dtypes are
@@ -192,4 +250,10 @@ def make_objective(
             "sigmoid_neuron.distributed.dask_objective(X, y, loss, ...)"
         )
     data = as_array_data(X, y, loss, sample_weight)
-    return LinearObjective(data, alpha=alpha, fit_intercept=fit_intercept)
+    return LinearObjective(
+        data,
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        l1_ratio=l1_ratio,
+        penalty_factor=penalty_factor,
+    )

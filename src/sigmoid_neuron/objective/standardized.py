@@ -14,6 +14,10 @@ variables is folded into the parameters: with column shifts ``m`` and scales ``c
 with ``T = I_K (x) A``. ``J`` is evaluated as it is (one pass over ``X``, the penalty on
 the original ``W``), so the minimiser is unchanged: only the solver's view is better
 conditioned. Without an intercept ``m = 0`` (a shift would need one).
+
+An L1 part ``sum_kj l1_j |w_kj|`` maps the same way: ``|w_kj| = |w'_kj| / c_j``, so in
+these coordinates its weights are ``l1_j / c_j`` (:attr:`StandardizedObjective.l1_weights`),
+and a coefficient is zero in one set of coordinates exactly when it is in the other.
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ class StandardizedObjective:
         self.scale = scale
         self.n_params = objective.n_params
         self._width = d + int(objective.fit_intercept)
+        #: the L1 weights of the standardised parameters: l1_j / c_j (0 for intercepts)
+        weights = self._rows(objective.l1_weights).copy()
+        weights[:, :d] /= scale
+        self.l1_weights: Array = weights.ravel()
 
     @classmethod
     def of(cls, objective: LinearObjective) -> StandardizedObjective:
@@ -146,3 +154,8 @@ class StandardizedObjective:
     def hessian(self, theta: Array) -> Array:
         """Hessian of J' at theta'."""
         return self.loss_gradient_hessian(theta)[2]
+
+    def penalty_value(self, theta: Array) -> float:
+        """The L1 part at theta': ``sum_j (l1_j / c_j) |theta'_j|``, the original's L1 part
+        at ``T theta'``."""
+        return self.objective.penalty_value(self.to_outer(theta))

@@ -18,6 +18,15 @@ parameters on ``n`` rows, after the columns have been standardised:
 
 The probe costs ``O(m d^2 + d^3)`` on ``m = min(n, PROBE_ROWS)`` rows, and is skipped
 (L-BFGS) when ``d > PROBE_MAX_D``.
+
+With an L1 part (``l1_ratio > 0`` and a non-zero penalty factor) the same rule picks
+between the two L1 solvers: proximal Newton (``"prox_newton"``, coordinate descent on
+the Hessian's model, :mod:`sigmoid_neuron.optim.prox_newton`) where it would pick
+Newton or exact least squares, OWL-QN (``"owlqn"``) where it would pick L-BFGS, and
+OWL-QN for a non-convex loss or when one Hessian pass would cost more than
+``NEWTON_FLOPS`` (``n p^2``; least squares included). A ridge penalty with per-feature
+factors other than 1 is solved by Newton where exact least squares would have been
+chosen (least squares takes the plain ridge ``alpha/2 ||W||^2`` only).
 """
 
 from __future__ import annotations
@@ -77,9 +86,21 @@ def design_condition(objective: LinearObjective) -> float:
 
 
 def choose_solver(objective: LinearObjective) -> str:
-    """``"lstsq"``, ``"newton"`` or ``"lbfgs"`` for ``objective`` (module docstring)."""
+    """``"lstsq"``, ``"newton"`` or ``"lbfgs"`` for ``objective``; ``"prox_newton"`` or
+    ``"owlqn"`` when it has an L1 part (module docstring)."""
+    if objective.penalty.has_l1:
+        p = objective.n_params
+        n = float(getattr(objective.data, "n_samples", 0))
+        if not objective.data.loss.convex or n * p * p > NEWTON_FLOPS:
+            return "owlqn"
+        return "owlqn" if _smooth_choice(objective) == "lbfgs" else "prox_newton"
+    return _smooth_choice(objective)
+
+
+def _smooth_choice(objective: LinearObjective) -> str:
+    """The rule of the module docstring without an L1 part."""
     if isinstance(objective.data.loss, HalfSquaredError):
-        return "lstsq"
+        return "lstsq" if objective.penalty.plain else "newton"
     p = objective.n_params
     n = float(getattr(objective.data, "n_samples", 0))
     if n * p * p > NEWTON_FLOPS or not objective.data.loss.convex:

@@ -38,9 +38,10 @@ from numpy.typing import NDArray
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.standardized import StandardizedObjective
 from sigmoid_neuron.optim.auto import AUTO_LBFGS_TOL, choose_solver, lstsq
+from sigmoid_neuron.optim.proximal import proximal_update
 from sigmoid_neuron.optim.rules import RULES
 from sigmoid_neuron.optim.schedules import Schedule
-from sigmoid_neuron.optim.solvers import SOLVERS
+from sigmoid_neuron.optim.solvers import L1_SOLVERS, SOLVERS
 from sigmoid_neuron.training.config import FULL_BATCH_SOLVERS, TrainConfig
 from sigmoid_neuron.training.state import DivergenceError, TrainerState
 from sigmoid_neuron.training.stopping import StopReason, end_of_epoch, hooks
@@ -99,7 +100,7 @@ def _epoch_objectives(
     subsets = data.epoch_batches(batch_size, config.shuffle, rng)
     try:
         for sub in subsets:
-            yield LinearObjective(sub, objective.alpha, objective.fit_intercept)
+            yield objective.with_data(sub)
     finally:
         close = getattr(subsets, "close", None)
         if close is not None:  # a generator streaming blocks: release what it holds
@@ -187,9 +188,14 @@ def _run_rule(
     Full batch with a ``tol``: after each epoch ``(J, grad J)`` is evaluated at the new
     parameters for the gradient test and kept for the next epoch's step, which would
     evaluate exactly that (so the iterates and history are those without the test).
+
+    With an L1 part each update is followed by its proximal step
+    (:func:`sigmoid_neuron.optim.proximal.proximal_update`: exact zeros), the recorded
+    loss includes the L1 part, and the gradient test is on the minimum-norm subgradient.
     """
     schedule = config.schedule()
     rule = RULES[config.optimizer](learning_rate=schedule)
+    l1 = objective.l1_weights if objective.penalty.has_l1 else None
     if state.opt_state is None:
         state.opt_state = rule.init(state.params)
     test_gradient = config.tol is not None and config.effective_batch_size(
@@ -218,7 +224,7 @@ def _run_rule(
                         _, value, grad = ahead
                     else:
                         value, grad = batch_obj.loss_gradient(params)
-                        value = float(value)
+                        value = float(value) + batch_obj.penalty_value(params)
                     ahead = None
                     bad = ""
                     if not _finite(value, grad):
@@ -234,8 +240,13 @@ def _run_rule(
                             )
                     if not bad:
                         good_params, good_opt_state = params, opt_state
+                        eta = float(schedule(int(getattr(opt_state, "count", 0))))
                         step, opt_state = rule.update(grad, opt_state, params)
                         new_params = params + step
+                        if l1 is not None:
+                            new_params = proximal_update(
+                                new_params, l1, eta, config.optimizer, opt_state
+                            )
                         if not np.all(np.isfinite(new_params)):
                             bad = "the parameters became non-finite"
                 if bad:
@@ -257,8 +268,8 @@ def _run_rule(
         if test_gradient:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 value, grad = objective.loss_gradient(params)
-                value = float(value)
-                grad_max = float(np.max(np.abs(grad), initial=0.0))
+                value = float(value) + objective.penalty_value(params)
+                grad_max = objective.optimality(params, grad)
             ahead = (params.copy(), value, grad)
             if not _finite(value, grad):
                 grad_max = math.inf  # the next epoch reports the divergence
@@ -283,6 +294,7 @@ def _run_solver(
     centred, unit-variance features; the parameters they report are mapped back.
     """
     name = choose_solver(objective) if config.optimizer == "auto" else config.optimizer
+    _check_penalty(objective, name)
     if name == "lstsq":
         solver: Any = lstsq
         problem: Any = objective
@@ -301,7 +313,7 @@ def _run_solver(
         return end_of_epoch(state, config, validation, callbacks)
 
     tol = 0.0 if config.tol is None else float(config.tol)
-    if config.optimizer == "auto" and name == "lbfgs":
+    if config.optimizer == "auto" and name in ("lbfgs", "owlqn"):
         tol = min(tol, AUTO_LBFGS_TOL)
     start = state.params.copy()
     inner = start if problem is objective else problem.to_inner(start)
@@ -321,3 +333,20 @@ def _run_solver(
         state.finish(reason, result.message)
     elif state.stop is None:  # the budget ran out: the solver's own sentence says where
         state.finish(StopReason.EXHAUSTED, result.message, converged=False)
+
+
+def _check_penalty(objective: LinearObjective, name: str) -> None:
+    """Refuse a solver that cannot minimise the objective's penalty: an L1 part needs an
+    L1 solver, exact least squares the plain ridge ``alpha/2 ||W||^2``."""
+    penalty = objective.penalty
+    if penalty.has_l1 and name not in L1_SOLVERS:
+        raise ValueError(
+            f"optimizer={name!r} cannot minimise an L1 penalty (l1_ratio="
+            f"{penalty.l1_ratio:g} > 0); use optimizer='auto', one of {L1_SOLVERS}, or an "
+            "update rule (gd, sgd, momentum, nesterov, adam), or set l1_ratio=0"
+        )
+    if name == "lstsq" and not penalty.plain:
+        raise ValueError(
+            "optimizer='lstsq' solves the plain ridge penalty only (l1_ratio=0, "
+            "penalty_factor=None); use optimizer='auto' or 'newton' with penalty_factor"
+        )
