@@ -106,6 +106,8 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         "eta0": [Interval(Real, 0, None, closed="neither"), None],
         "schedule_params": [dict, None],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_factor": ["array-like", None],
         "fit_intercept": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -125,6 +127,8 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
     eta0: float | None
     schedule_params: dict[str, Any] | None
     alpha: float
+    l1_ratio: float
+    penalty_factor: Any
     fit_intercept: bool
     batch_size: int | None
     max_epochs: int
@@ -319,7 +323,13 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         if self.validation_fraction is not None and not partial:
             data, held = data.split(self.validation_fraction, rng)
             validation = LinearObjective(held, 0.0, self.fit_intercept)
-        objective = LinearObjective(data, self.alpha, self.fit_intercept)
+        objective = LinearObjective(
+            data,
+            self.alpha,
+            self.fit_intercept,
+            l1_ratio=self.l1_ratio,
+            penalty_factor=self.penalty_factor,
+        )
         objective.feature_names = getattr(self, "feature_names_in_", None)
         if state is None:
             reuse = self.warm_start or partial

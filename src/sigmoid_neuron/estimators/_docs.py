@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 COMMON_PARAMETERS_DOC = """
-    optimizer : {"auto", "lstsq", "lbfgs", "newton", "gd", "sgd", "momentum", "nesterov", "adam"}
+    optimizer : {"auto", "lstsq", "lbfgs", "newton", "prox_newton", "owlqn", "gd", "sgd", \
+"momentum", "nesterov", "adam"}
         ``auto`` (default): exact least squares for the squared error of
         LinearRegression; otherwise Newton when its Hessian is cheap (few parameters) or
         the standardised design is ill-conditioned, else L-BFGS (see
-        ``sigmoid_neuron.optim.auto``); ``solver_`` records the choice. ``lstsq``: exact
+        ``sigmoid_neuron.optim.auto``); with ``l1_ratio > 0`` proximal Newton where it
+        would pick Newton or least squares, else OWL-QN. ``solver_`` records the choice.
+        ``prox_newton``/``owlqn``: the L1-capable full-batch solvers (exact zeros;
+        converged when the largest minimum-norm subgradient is <= tol); lbfgs, newton and
+        lstsq refuse an L1 penalty. ``lstsq``: exact
         (ridge) least squares, LinearRegression only. ``lbfgs``/``newton``: full-batch
         solvers on internally standardised columns (X is not copied), one epoch = one
         iteration, converged when max|grad J| <= tol in those coordinates (Newton then
@@ -28,6 +33,17 @@ COMMON_PARAMETERS_DOC = """
     alpha : float >= 0
         L2 penalty: J = weighted mean loss + alpha/2 ||w||^2 (never on the intercept);
         scikit-learn's C = 1 / (alpha * n) (1 / (alpha * sum of weights) with weights).
+        With ``l1_ratio`` and ``penalty_factor`` f the penalty is the elastic net
+        alpha * (l1_ratio * sum_j f_j |w_j| + (1 - l1_ratio)/2 * sum_j f_j w_j^2)
+        (scikit-learn's ElasticNet and glum's convention; for several outputs the sums
+        run over every row of coef_).
+    l1_ratio : float in [0, 1]
+        The L1 share of the penalty: 0 (default) ridge, 1 the lasso. With l1_ratio > 0
+        the answer has exact zeros; the update rules then take a proximal
+        (soft-thresholding) step after each update, so partial_fit works with it.
+    penalty_factor : array-like of shape (n_features,) or None
+        One number >= 0 per feature scaling its penalty, L1 and L2 parts alike (glmnet's
+        penalty.factor, glum's P1 = P2); 0 leaves a feature unpenalised. None: all 1.
     fit_intercept : bool
         Learn the bias b.
     batch_size : int or None

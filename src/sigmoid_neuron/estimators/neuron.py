@@ -57,6 +57,8 @@ class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
         eta0: float | None = None,
         schedule_params: dict[str, Any] | None = None,
         alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        penalty_factor: ArrayLike | None = None,
         fit_intercept: bool = True,
         batch_size: int | None = None,
         max_epochs: int = 1000,
@@ -75,6 +77,8 @@ class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
         self.eta0 = eta0
         self.schedule_params = schedule_params
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
         self.batch_size = batch_size
         self.max_epochs = max_epochs

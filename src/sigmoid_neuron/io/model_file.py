@@ -93,6 +93,8 @@ def _params(estimator: Any) -> tuple[dict[str, Any], list[str]]:
     params: dict[str, Any] = {}
     dropped: list[str] = []
     for name, value in estimator.get_params(deep=False).items():
+        if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+            value = value.tolist()  # a NumPy array or scalar (penalty_factor) as JSON
         if name == "callbacks" and value:
             params[name], dropped = None, [*dropped, name]
         elif _is_json_value(value):

@@ -40,7 +40,8 @@ def soft_threshold(x: Array, threshold: Any) -> Array:
     with ``|x| <= t`` become exactly 0.
     """
     x = np.asarray(x)
-    shrunk: Array = np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0)
+    # (+ 0.0 turns the -0.0 of a thresholded negative entry into 0.0)
+    shrunk: Array = np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0) + 0.0
     return shrunk.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else shrunk
 
 
