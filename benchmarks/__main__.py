@@ -5,8 +5,8 @@ process (and ``bench_hostile_file``, whose cases run in fresh processes), prints
 tables, and (full run) writes ``docs/benchmarks.md`` and ``docs/images/benchmarks.png``.
 
 Options: ``--quick`` (small data, a smoke run: writes no docs unless ``--out`` is
-given), ``--only gradient,gd,logistic,realistic,hostile``, ``--out PATH`` (where to write
-the Markdown), ``--no-docs``.
+given), ``--only gradient,gd,logistic,realistic,hostile,inference``, ``--out PATH``
+(where to write the Markdown), ``--no-docs``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from benchmarks import (
     bench_gd_epoch,
     bench_gradient,
     bench_hostile_file,
+    bench_inference,
     bench_logistic,
     bench_realistic,
 )
@@ -29,7 +30,7 @@ from benchmarks._common import Table, machine
 from sigmoid_neuron.io.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ("gradient", "gd", "logistic", "realistic", "hostile")
+CASES = ("gradient", "gd", "logistic", "realistic", "hostile", "inference")
 
 INTRO = """# Benchmarks
 
@@ -252,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     if "hostile" in only:  # the cost of refusing a hostile table (issue 19)
         t, _ = bench_hostile_file.run(quick=args.quick)
         tables += t
+    if "inference" in only:  # the coefficient table, its passes over X, statsmodels (issue 14)
+        tables += bench_inference.run(quick=args.quick)[0]
     elapsed = time.perf_counter() - t0
     print("\n\n".join(t.text() for t in tables))
     print(_closing(grad, logistic, realistic))
