@@ -352,3 +352,15 @@ def test_a_pipeline_written_by_hand_in_the_documented_format_loads(tmp_path: Pat
     assert prediction.dtype == np.float32
     np.testing.assert_allclose(prediction, expected, rtol=1e-6)
     assert model[-1].intercept_ == b and model[0].n_samples_seen_ == 10
+
+
+def test_parameters_json_would_change_are_listed_not_saved(tmp_path: Path) -> None:
+    """A dict keyed by numbers comes back from JSON keyed by strings: such a parameter
+    falls back to its default and is listed, never saved changed."""
+    model = SigmoidNeuron(max_epochs=3, tol=None).fit(X_IRIS, Y_IRIS == 0)
+    model.set_params(schedule_params={1: 0.5}, eta0=0.25)
+    save_model(model, tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["params_not_saved"] == ["schedule_params"]
+    loaded = load_model(tmp_path / "m.json")
+    assert loaded.schedule_params is None and loaded.eta0 == 0.25

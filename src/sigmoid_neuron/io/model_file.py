@@ -82,9 +82,14 @@ def _is_json_value(value: Any) -> bool:
     return True
 
 
+def _round_trips(value: Any) -> bool:
+    """``value`` comes back equal from JSON (a dict with int keys, a tuple would not)."""
+    return _is_json_value(value) and json.loads(json.dumps(value)) == value
+
+
 def _params(estimator: Any) -> tuple[dict[str, Any], list[str]]:
-    """JSON-able constructor arguments; the others (callbacks, callables) fall back to the
-    default and are listed."""
+    """Constructor arguments that come back equal from JSON; the others (callbacks,
+    callables, dicts keyed by class labels, ...) fall back to the default and are listed."""
     defaults = {
         name: p.default
         for name, p in inspect.signature(type(estimator).__init__).parameters.items()
@@ -97,7 +102,7 @@ def _params(estimator: Any) -> tuple[dict[str, Any], list[str]]:
             value = value.tolist()  # a NumPy array or scalar (penalty_factor) as JSON
         if name == "callbacks" and value:
             params[name], dropped = None, [*dropped, name]
-        elif _is_json_value(value):
+        elif _round_trips(value):
             params[name] = value
         else:
             params[name] = defaults.get(name)
