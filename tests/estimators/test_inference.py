@@ -107,7 +107,7 @@ def test_a_least_squares_fit_with_too_few_observations_is_refused():
     X = np.arange(6.0).reshape(3, 2) ** 2
     y = np.array([1.0, 2.0, 4.0])
     model = LinearRegression().fit(X, y)
-    with pytest.raises(ValueError, match="there are 3 observations .* for 3 coefficients"):
+    with pytest.raises(ValueError, match=r"there are 3 observations .* for 3 coefficients"):
         model.coef_table(X, y)
 
 
@@ -129,3 +129,14 @@ def test_dask_input_gives_the_numpy_table(kw):
     got = model.coef_table(Xd, da.from_array(y, chunks=70), sample_weight=w, **dask_args)
     assert list(got.index) == list(expected.index)
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-10)
+
+
+def test_sparse_input_gives_the_dense_table():
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data()
+    Xs = X.to_numpy().copy()
+    Xs[np.abs(Xs) < 0.7] = 0.0  # about half the entries zero
+    model = LogisticRegression(alpha=0, tol=1e-10).fit(Xs, y)
+    dense = model.coef_table(Xs, y, robust=True)
+    got = model.coef_table(sparse.csr_matrix(Xs), y, robust=True)
+    np.testing.assert_allclose(got.to_numpy(), dense.to_numpy(), rtol=1e-10)

@@ -125,8 +125,11 @@ def _zero_sums(K: int, q: int, robust: bool) -> ScoreSums:
 
 
 def _augmented(X: Array, rows: slice) -> Array:
-    """``[X[rows] | 1]`` in a new float64 array (float32 rows widened)."""
+    """``[X[rows] | 1]`` in a new float64 array (float32 rows widened; the rows of a SciPy
+    sparse matrix made dense, a chunk at a time)."""
     chunk = X[rows]
+    if hasattr(chunk, "toarray"):
+        chunk = chunk.toarray()
     out = np.empty((chunk.shape[0], chunk.shape[1] + 1))
     out[:, :-1] = chunk
     out[:, -1] = 1.0
