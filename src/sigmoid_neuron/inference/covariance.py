@@ -199,8 +199,10 @@ def covariance(
     cov[:, flagged] = np.nan
     cov[flagged, flagged] = np.inf
     step = np.abs(Hinv @ grad)
-    finite = ~flagged & (se > 0)
-    off = float(np.max(step[finite] / se[finite], initial=0.0))
+    finite = ~flagged
+    # a standard error of 0 (a perfect least-squares fit) leaves rounding as the yardstick
+    yardstick = se[finite] + 1e-10 * (1.0 + np.abs(info.theta[finite]))
+    off = float(np.max(step[finite] / yardstick, initial=0.0))
     if off >= OFF_OPTIMUM:
         messages.append(
             f"the coefficients are up to {off:.3g} standard errors away from the optimum of "
