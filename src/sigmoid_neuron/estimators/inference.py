@@ -220,4 +220,4 @@ for _method in (
 ):
     _doc = _method.__doc__ or ""
     _head, _, _tail = _doc.partition("----------")
-    _method.__doc__ = _head + "----------" + _ARGS_DOC + (_tail.rstrip() + "\n" if _tail else "")
+    _method.__doc__ = _head + "----------" + _ARGS_DOC.rstrip() + _tail.rstrip() + "\n"
