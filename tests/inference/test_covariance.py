@@ -321,3 +321,40 @@ def test_penalised_sigmoid_neuron_squared_error_uses_observed_hessian():
                     _theta(model))  # fmt: skip
     sigma2 = np.sum((y - model.predict(X)) ** 2) / (len(y) - X.shape[1] - 1)
     np.testing.assert_allclose(V, sigma2 * np.linalg.inv(H), rtol=1e-5, atol=1e-7 * V.max())
+
+
+def test_penalty_factors_enter_the_penalised_hessian_per_feature():
+    X, y = breast_cancer()
+    X = np.asarray(X)
+    factor = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
+    model = LogisticRegression(alpha=0.01, penalty_factor=factor, **TIGHT).fit(X, y)
+    V = model.covariance_matrix(X, y)
+    s = np.ones(len(y))
+    # the summed objective's ridge weights are S alpha f_j: check against a gradient with them
+    Xa = np.column_stack([X, s])
+    ridge = len(y) * 0.01 * np.r_[factor, 0.0]
+
+    def grad(theta):
+        return Xa.T @ (expit(Xa @ theta) - np.asarray(y)) + ridge * theta
+
+    H = _fd_hessian(grad, _theta(model))
+    np.testing.assert_allclose(np.linalg.inv(V), H, rtol=1e-5, atol=1e-6 * np.abs(H).max())
+
+
+def test_an_l1_penalised_fit_is_refused_by_name():
+    X, y = spector()
+    model = LogisticRegression(alpha=0.01, l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match=r"l1_ratio=0\.5"):
+        model.coef_table(X, y)
+    assert LogisticRegression(alpha=0, l1_ratio=1.0, **TIGHT).fit(X, y).coef_table(X, y).shape
+
+
+def test_class_weights_count_like_frequency_weights():
+    if "class_weight" not in LogisticRegression().get_params():
+        pytest.skip("this LogisticRegression has no class_weight")
+    X, y = spector()
+    model = LogisticRegression(alpha=0, class_weight={0: 1, 1: 3}, **TIGHT).fit(X, y)
+    reps = np.where(np.asarray(y) == 1, 3, 1)  # class 1 counted three times
+    Xr, yr = np.repeat(_with_constant(X), reps, axis=0), np.repeat(np.asarray(y), reps)
+    res = _sm_fit(sm.Logit(yr, Xr), "nonrobust", method="newton", tol=1e-12, disp=0)
+    assert_agrees(model.coef_table(X, y), res.bse, res.pvalues, res.params)

@@ -87,8 +87,9 @@ class InferenceMixin:
         """Covariance ``(p, p)`` of the fitted parameters (in ``coef_table``'s row order).
 
         Classical: ``Phi (x) H^-1``, ``H`` the Hessian of the summed, penalised objective
-        ``sum_i s_i l_i + (S alpha / 2) ||W||^2`` (``X~^T diag(s p (1 - p)) X~ + S alpha
-        I_w`` for logistic regression), ``Phi`` the residual (co)variance
+        ``sum_i s_i l_i + (S/2) sum_kj r_j w_kj^2`` (``r_j = alpha f_j``, ``f`` the
+        ``penalty_factor``; ``X~^T diag(s p (1 - p)) X~ + S diag(r)`` for logistic
+        regression; an L1 penalty is refused), ``Phi`` the residual (co)variance
         ``sum s e e^T / (S - q)`` for the squared errors, 1 otherwise; ``robust``:
         ``H^-1 M H^-1``, ``M = sum_i s_i (g_i (x) x~_i)(g_i (x) x~_i)^T``; ``clusters``:
         ``G/(G-1) (S-1)/(S-p) H^-1 (sum_c u_c u_c^T) H^-1``. Infinite variances (with NaN
@@ -158,6 +159,30 @@ class InferenceMixin:
 
     # ------------------------------------------------------------------ the pass
 
+    def _ridge_weights(self, d: int) -> Array:
+        """``r_j = alpha (1 - l1_ratio) f_j`` (``f``: ``penalty_factor``, default 1).
+
+        An L1 penalty (``alpha > 0`` and ``l1_ratio > 0``) is refused: the lasso's
+        coefficients are selected by the data, and the curvature of ``|w|`` says nothing
+        about their sampling variance.
+        """
+        alpha = float(self.alpha)
+        l1_ratio = float(getattr(self, "l1_ratio", 0.0) or 0.0)
+        if alpha > 0 and l1_ratio > 0:
+            raise ValueError(
+                f"standard errors of an L1-penalised fit (alpha={alpha:g}, "
+                f"l1_ratio={l1_ratio:g}) are not available: the lasso selects its "
+                "coefficients from the data; refit with l1_ratio=0 (ridge) or alpha=0, e.g. "
+                "on the columns the lasso kept"
+            )
+        factor = getattr(self, "penalty_factor", None)
+        f = np.ones(d) if factor is None else np.asarray(factor, dtype=np.float64).reshape(-1)
+        if f.shape != (d,):
+            raise ValueError(
+                f"penalty_factor must hold one factor per feature ({d}), got shape {f.shape}"
+            )
+        return alpha * (1.0 - l1_ratio) * f
+
     def _inference(
         self, X: Any, y: Any, sample_weight: Any, robust: Any, clusters: Any
     ) -> tuple[Inference, pd.Index]:
@@ -173,12 +198,15 @@ class InferenceMixin:
                 )
         X, y, sw = self._validate_fit_data(X, y, sample_weight, reset=False)
         loss, Y = self._prepare_targets(y, first=False)
+        reweigh = getattr(self, "_weighted_by_target", None)
+        if callable(reweigh):  # the weights the fit used (a classifier's class weights)
+            sw = reweigh(Y, sw, partial=False)
         if type(X).__module__.split(".")[0] == "dask":
             from sigmoid_neuron.distributed import DaskData
 
             data: Any = DaskData(X, Y, loss, sw)
         else:
-            data = make_objective(X, Y, loss, sw, self.alpha, self.fit_intercept).data
+            data = make_objective(X, Y, loss, sw).data
         coef, intercept = (np.asarray(a, dtype=np.float64) for a in self._coefficients())
         multinomial = isinstance(loss, MultinomialCrossEntropy)
         if multinomial:  # the sum-zero representative (same predictions)
@@ -201,7 +229,7 @@ class InferenceMixin:
             n_features=d,
             n_outputs=K,
             fit_intercept=self.fit_intercept,
-            alpha=float(self.alpha),
+            ridge=self._ridge_weights(d),
             theta=theta.ravel(),
             names=flat_names(index),
         )

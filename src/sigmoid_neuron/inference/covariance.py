@@ -1,11 +1,13 @@
 """The covariance of the fitted coefficients, from the one-pass sums of
 :func:`sigmoid_neuron.objective.scores.block_score_sums`.
 
-The estimators minimise the *mean* ``J = (1/S) sum_i s_i l_i + (alpha/2) ||W||^2``; the
-statistical objective is the *sum* ``S J = sum_i s_i l_i + (S alpha / 2) ||W||^2`` (the
-negative log-likelihood, weights read as frequencies: row ``i`` stands for ``s_i``
-observations, ``S = sum_i s_i`` of them in all). With ``H`` its Hessian (the observed
-information, ``X~^T diag(s p (1 - p)) X~ + S alpha I_w`` for the logistic loss),
+The estimators minimise the *mean* ``J = (1/S) sum_i s_i l_i + (1/2) sum_kj r_j w_kj^2``
+(the ridge weights ``r_j = alpha (1 - l1_ratio) f_j``, ``f`` the ``penalty_factor``;
+``r_j = alpha`` by default); the statistical objective is the *sum*
+``S J = sum_i s_i l_i + (S / 2) sum_kj r_j w_kj^2`` (the negative log-likelihood, weights
+read as frequencies: row ``i`` stands for ``s_i`` observations, ``S = sum_i s_i`` of them
+in all). With ``H`` its Hessian (the observed information,
+``X~^T diag(s p (1 - p)) X~ + S diag(r)`` for the logistic loss),
 ``g_i = dl/dz_i`` and ``x~_i = [x_i; 1]``:
 
 - classical: ``V = Phi (x) H^-1``, with ``Phi = 1`` for the logistic and softmax losses,
@@ -53,14 +55,15 @@ Probe = Callable[[Array], Array]
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What the covariance needs to know of the model: its loss, shapes, penalty,
+    """What the covariance needs to know of the model: its loss, shapes, the ridge weights
+    ``ridge`` (``(d,)``: ``r_j = alpha (1 - l1_ratio) f_j``, all 0 for an unpenalised fit),
     the fitted parameters ``theta`` (row-major ``[W | b]``) and their names."""
 
     loss: PointwiseLoss
     n_features: int
     n_outputs: int
     fit_intercept: bool
-    alpha: float
+    ridge: Array
     theta: Array
     names: Sequence[str]
 
@@ -156,17 +159,18 @@ def covariance(
     q = d + int(info.fit_intercept)
     keep = _kept(K, d, info.fit_intercept)
     S = sums.total_weight
-    penalised = np.tile(np.r_[np.ones(d), np.zeros(int(info.fit_intercept))], K)
-    H = sums.hessian[np.ix_(keep, keep)] + np.diag(S * info.alpha * penalised)
-    grad = sums.gradient[keep] + S * info.alpha * penalised * info.theta
+    ridge = np.asarray(info.ridge, dtype=np.float64)
+    penalised = np.tile(np.r_[ridge, np.zeros(int(info.fit_intercept))], K)  # r per theta
+    H = sums.hessian[np.ix_(keep, keep)] + np.diag(S * penalised)
+    grad = sums.gradient[keep] + S * penalised * info.theta
     T = _basis(K, q, multinomial)
     col_sq = sums.column_squares[np.r_[np.arange(d), [d] if info.fit_intercept else []].astype(int)]
-    scale_q = np.sqrt(separation.curvature_cap(loss) * col_sq + S * info.alpha * penalised[:q])
+    scale_q = np.sqrt(separation.curvature_cap(loss) * col_sq + S * penalised[:q])
     scale = np.tile(scale_q, T.shape[1] // q)
     found = separation.analyse(T.T @ H @ T, scale)
     weak = found.weak()
     flat = weak | found.dropped
-    check = info.alpha == 0 and separation.can_separate(loss)
+    check = not np.any(ridge > 0) and separation.can_separate(loss)
     complete = check and bool(separation.separates(sums.fitted)[0, 0])
     if complete:  # the fitted predictor itself separates: nothing is identified
         found.dropped[:] = True

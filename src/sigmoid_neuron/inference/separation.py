@@ -1,7 +1,7 @@
 """Singular and (quasi-)separated fits: which directions of the Hessian carry no information.
 
 The Hessian ``H`` of the summed (penalised) objective is judged in standardised units:
-``C = D^-1 H D^-1`` with ``D_j = sqrt(c sum_i s_i x~_ij^2 + S alpha [j penalised])``,
+``C = D^-1 H D^-1`` with ``D_j = sqrt(c sum_i s_i x~_ij^2 + S r_j)`` (``r_j`` the ridge weight),
 where ``c`` is the largest curvature the loss can have (1/4 for the logistic and softmax
 losses, 1 for the squared error, 1/16 for the sigmoid's squared error). So ``C_jj`` is
 the share of the largest possible curvature that column ``j`` gets, and an eigenvalue of
