@@ -2,7 +2,7 @@
 
 :func:`build_estimator` turns the options into an unfitted estimator (``--model``,
 ``--loss``, ``--optimizer``, ``--learning-rate`` (a number or a schedule name),
-``--epochs``, ``--batch-size``, ``--alpha``, ``--tol`` ('none' turns stopping off),
+``--epochs``, ``--batch-size``, ``--alpha``, ``--l1-ratio``, ``--tol`` ('none' turns stopping off),
 ``--seed``). A checkpoint written by ``train`` records the options of
 :data:`RESUMABLE_OPTIONS` (:func:`recorded_options`); :func:`prepare_resume` fills the
 options left out from it and refuses the ones given differently.
@@ -31,7 +31,17 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "linear": ("LinearRegression", ("squared_error",)),
 }
 
-OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "lbfgs", "newton")
+OPTIMIZERS = (
+    "gd",
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adam",
+    "lbfgs",
+    "newton",
+    "prox_newton",
+    "owlqn",
+)
 DEFAULT_MODEL = "neuron"
 #: Options a checkpoint records, so ``--resume`` can fill them in and check them.
 RESUMABLE_OPTIONS = (
@@ -43,6 +53,7 @@ RESUMABLE_OPTIONS = (
     "epochs",
     "batch_size",
     "alpha",
+    "l1_ratio",
     "tol",
     "features",
     "standardize",
@@ -54,6 +65,7 @@ _OPTION_TYPES: dict[str, type] = {
     "batch_size": int,
     "seed": int,
     "alpha": float,
+    "l1_ratio": float,
     "standardize": bool,
 }
 _KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
@@ -106,6 +118,7 @@ def build_estimator(args: argparse.Namespace) -> Any:
         ("max_epochs", args.epochs),
         ("batch_size", args.batch_size),
         ("alpha", args.alpha),
+        ("l1_ratio", getattr(args, "l1_ratio", None)),
         ("random_state", args.seed),
     ):
         if value is not None:
@@ -119,6 +132,11 @@ def build_estimator(args: argparse.Namespace) -> Any:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.alpha is not None and not args.alpha >= 0:
         raise ValueError(f"--alpha must be >= 0, got {args.alpha}")
+    l1_ratio = getattr(args, "l1_ratio", None)
+    if l1_ratio is not None and not 0 <= l1_ratio <= 1:
+        raise ValueError(
+            f"--l1-ratio must be a number in [0, 1] (0: ridge, 1: lasso), got {l1_ratio}"
+        )
     return getattr(estimators, class_name)(**params)
 
 

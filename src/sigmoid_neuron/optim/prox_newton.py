@@ -215,7 +215,7 @@ def prox_newton(
         if it == max_iter:
             break
         active = (theta != 0) | (lam == 0) | (np.abs(g) > lam)
-        inner = max(min(0.1, math.sqrt(viol)) * viol, 0.25 * tol, 1e-3 * _NOISE * viol)
+        inner = max(1e-2 * min(1.0, viol) * viol, 0.25 * tol, 1e-3 * _NOISE * viol)
         d, delta = newton_direction(0.5 * (H + H.T), g, theta, lam, active, inner)
         # below J's rounding a step is judged by the subgradient, and only the full
         # step is tried (backtracking could verify nothing there)

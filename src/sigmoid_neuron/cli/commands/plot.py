@@ -5,20 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-FIGURES = ("sigmoid", "loss-curves", "loss-surface", "decision-boundary")
+FIGURES = ("sigmoid", "loss-curves", "loss-surface", "decision-boundary", "coef-path")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``plot`` subcommand."""
     parser = subparsers.add_parser(
         "plot",
-        help="draw one figure: sigmoid, loss-curves, loss-surface or decision-boundary",
+        help="draw one figure: sigmoid, loss-curves, loss-surface, decision-boundary or coef-path",
         description=(
             "Draw one figure. sigmoid: g(x) and g'(x). loss-curves: the notes' toy neuron "
             "trained with squared error and with cross-entropy. loss-surface: the error "
             "surface over (w, b) with the gradient-descent path. decision-boundary: "
             "logistic regression on two features (built-in breast-cancer data, or --data "
-            "with --target and --features, or a trained --model)."
+            "with --target and --features, or a trained --model). coef-path: the "
+            "coefficients against the penalty alpha, warm-started fits on standardised "
+            "features (built-in breast-cancer data, or --data with --target)."
         ),
     )
     parser.add_argument("figure", choices=FIGURES, help="which figure")
@@ -42,6 +44,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", metavar="MODEL.json", help="decision-boundary: a trained two-feature model"
     )
+    parser.add_argument(
+        "--l1-ratio",
+        type=float,
+        default=1.0,
+        metavar="R",
+        help="coef-path: the L1 share of the penalty (default 1, the lasso)",
+    )
+    parser.add_argument(
+        "--n-alphas", type=int, default=30, metavar="N", help="coef-path: alphas on the path"
+    )
+    parser.add_argument(
+        "--family",
+        choices=("logistic", "linear"),
+        help="coef-path: the model (default logistic; linear for a numeric target)",
+    )
     from sigmoid_neuron.cli.common import add_max_columns_argument
 
     add_max_columns_argument(parser)
@@ -56,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     figure_format(out)  # fail on a bad extension before any work
     if args.epochs < 1:
         raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.figure == "coef-path":
+        fig = _coef_path(args)
+        print(f"wrote {save_figure(fig, out)}")
+        return 0
     if args.figure != "decision-boundary" and (args.data or args.model or args.target):
         raise ValueError("--data, --target and --model apply to decision-boundary only")
     if args.figure == "sigmoid":
@@ -161,3 +182,56 @@ def _boundary(args: argparse.Namespace) -> Any:
         class_names=tuple(classes),
         title=f"Decision boundary: {target}",
     )
+
+
+def _coef_path(args: argparse.Namespace) -> Any:
+    """The regularisation path of a lasso / elastic net on standardised features."""
+    import numpy as np
+
+    from sigmoid_neuron.estimators import LinearRegression, LogisticRegression
+    from sigmoid_neuron.plotting.coef_path import coef_path, coef_path_figure
+
+    if args.model:
+        raise ValueError("--model applies to decision-boundary only; coef-path fits its own")
+    if not 0 <= args.l1_ratio <= 1:
+        raise ValueError(f"--l1-ratio must be a number in [0, 1], got {args.l1_ratio}")
+    if args.n_alphas < 2:
+        raise ValueError(f"--n-alphas must be >= 2, got {args.n_alphas}")
+    family = args.family or "logistic"
+    if args.data is None:
+        if args.target or args.features:
+            raise ValueError("--target and --features need --data DATA")
+        from sklearn.datasets import load_breast_cancer
+
+        bunch = load_breast_cancer()
+        X, y, names = bunch.data, bunch.target, list(bunch.feature_names)
+        title = "Regularisation path: logistic regression on the breast-cancer data"
+        if family == "linear":
+            raise ValueError("the built-in data is a classification table; pass --data")
+    else:
+        from sigmoid_neuron.io.tables import (
+            feature_matrix,
+            label_column,
+            parse_columns,
+            read_table,
+        )
+
+        if args.target is None:
+            raise ValueError("coef-path with --data needs --target COL")
+        df = read_table(args.data, max_columns=args.max_columns)
+        source = f"DATA {args.data!r}"
+        if args.target not in df.columns:
+            raise ValueError(f"--target: column {args.target!r} not in {source}")
+        names = parse_columns(args.features) or [c for c in df.columns if c != args.target]
+        X = feature_matrix(df, names, source)
+        y = (
+            label_column(df, args.target, source)
+            if family == "logistic"
+            else feature_matrix(df, [args.target], source)[:, 0]
+        )
+        title = None
+    spread = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    cls = LogisticRegression if family == "logistic" else LinearRegression
+    path = coef_path(cls(l1_ratio=args.l1_ratio, tol=1e-6), X, y, n_alphas=args.n_alphas)
+    return coef_path_figure(path, feature_names=names, title=title)

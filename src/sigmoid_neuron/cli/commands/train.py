@@ -102,6 +102,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, metavar="N", help="rows per mini-batch")
     parser.add_argument("--alpha", type=float, metavar="A", help="L2 penalty (alpha/2)||w||^2")
     parser.add_argument(
+        "--l1-ratio",
+        type=float,
+        metavar="R",
+        help="the L1 share of the penalty: alpha (R ||w||_1 + (1 - R)/2 ||w||^2), 0 ridge "
+        "(default), 1 the lasso; R > 0 gives exact zeros",
+    )
+    parser.add_argument(
         "--tol",
         metavar="TOL",
         help="stopping tolerance; 'none' runs exactly --epochs epochs (default: the model's)",
