@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 from sklearn import get_config
 from sklearn.base import BaseEstimator
@@ -31,14 +31,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _assert_all_finite,
     _check_sample_weight,
-    check_is_fitted,
     validate_data,
 )
 
+from sigmoid_neuron.estimators._backend import _data_term, _is_dask
+from sigmoid_neuron.estimators._prediction import PredictionMixin
 from sigmoid_neuron.estimators._state import FittedStateMixin
-from sigmoid_neuron.objective.array_data import as_array_data
 from sigmoid_neuron.objective.kernels import all_finite
-from sigmoid_neuron.objective.linear import DataTerm, LinearObjective
+from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import PointwiseLoss
 from sigmoid_neuron.optim.schedules import SCHEDULES
 from sigmoid_neuron.training.config import (
@@ -56,11 +56,6 @@ Array = NDArray[Any]
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
 
 
-def _is_dask(obj: object) -> bool:
-    """Whether ``obj`` is a Dask collection (array, DataFrame, Series), without importing Dask."""
-    return type(obj).__module__.split(".")[0] == "dask"
-
-
 def _rng_from(random_state: Any) -> np.random.Generator:
     """A NumPy Generator from scikit-learn's ``random_state`` (None, int or RandomState)."""
     if random_state is None or isinstance(random_state, (int, np.integer)):
@@ -70,16 +65,6 @@ def _rng_from(random_state: Any) -> np.random.Generator:
     raise ValueError(
         f"random_state must be None, an int or a numpy RandomState, got {random_state!r}"
     )
-
-
-def _data_term(X: Any, Y: Any, loss: PointwiseLoss, sample_weight: Any) -> DataTerm:
-    """The backend's data term of validated inputs: :class:`~sigmoid_neuron.distributed.
-    DaskData` over the blocks of Dask arrays, else in-memory ``ArrayData``."""
-    if _is_dask(X):
-        from sigmoid_neuron.distributed import DaskData
-
-        return DaskData(X, Y, loss, sample_weight)
-    return as_array_data(X, Y, loss, sample_weight)
 
 
 def _uses_updates(estimator: Any) -> bool:
@@ -92,7 +77,7 @@ def _uses_updates(estimator: Any) -> bool:
     )
 
 
-class _LinearModel(FittedStateMixin, BaseEstimator):
+class _LinearModel(PredictionMixin, FittedStateMixin, BaseEstimator):
     """Shared machinery; subclasses define ``__init__`` and the target hooks."""
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -157,6 +142,11 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         """The fitted ``(coef (K, d), intercept (K,))``, inverse of _set_coefficients."""
         raise NotImplementedError
 
+    def _weighted_by_target(self, Y: Any, sample_weight: Any, *, partial: bool) -> Any:
+        """The sample weights the objective uses, from the encoded targets ``Y`` (the
+        classifier's class weights); by default ``sample_weight`` itself."""
+        return sample_weight
+
     def _y_validation_params(self) -> dict[str, Any]:
         """Keyword arguments for ``validate_data`` about y."""
         return {"y_numeric": True, "multi_output": False}
@@ -197,11 +187,13 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
             y,
             reset=reset,
             dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
             ensure_all_finite=False,  # checked below on all cores, without a temporary
             **params,
         )
-        if not get_config()["assume_finite"] and not all_finite(X):
-            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
+        values = X.data if scipy.sparse.issparse(X) else X
+        if not get_config()["assume_finite"] and not all_finite(values):
+            _assert_all_finite(values, input_name="X", estimator_name=type(self).__name__)
             raise ValueError("Input X contains NaN or infinity; remove or impute those values")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -306,6 +298,7 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         *,
         partial: bool = False,
         classes: Any = None,
+        offset: Any = None,
     ) -> Any:
         first = not partial or not hasattr(self, "_trainer_state")
         if first:
@@ -316,7 +309,8 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         state: TrainerState | None = None if first else self._trainer_state
         rng = _rng_from(self.random_state) if state is None else state.rng
         validation = None
-        data = _data_term(X, Y, loss, sw)  # the one place the backend is chosen
+        sw = self._weighted_by_target(Y, sw, partial=partial)
+        data = _data_term(X, Y, loss, sw, offset)  # the one place the backend is chosen
         # the data term holds what training needs: drop our references to the inputs
         # (on Dask, the cluster can then free any persisted copy not in use)
         X = y = Y = sw = None
@@ -398,42 +392,8 @@ class _LinearModel(FittedStateMixin, BaseEstimator):
         self.solver_ = state.solver or self.optimizer
         self._trainer_state = state
 
-    # ------------------------------------------------------------ prediction
-
-    def _output(
-        self,
-        X: Any,
-        post: Callable[..., Array],
-        *extra: Any,
-        n_outputs: int | None = None,
-        dtype: Any = None,
-    ) -> Any:
-        """``post(z, *extra)`` of the raw predictions ``z = X W^T + b`` ``(n, K)``.
-
-        On Dask input (array or DataFrame) a lazy Dask array, one task per row block,
-        nothing computed (``n_outputs``: columns of the output, None for 1-D; ``dtype``:
-        its dtype, default that of ``z``); otherwise a NumPy array.
-        """
-        if _is_dask(X):
-            from sigmoid_neuron.estimators._dask import predict_lazy
-
-            return predict_lazy(self, X, post, *extra, n_outputs=n_outputs, dtype=dtype)
-        return post(self._decision(X), *extra)
-
-    def _score_dask(self, X: Any, y: Any, sample_weight: Any, metric: Callable[..., Any]) -> float:
-        """``metric(y, predict(X), sample_weight)`` with the Dask parts computed in one go."""
-        from sigmoid_neuron.estimators._dask import score_inputs
-
-        pred, y, sample_weight = score_inputs(self, X, y, sample_weight)
-        return float(metric(y, pred, sample_weight=sample_weight))
-
-    def _decision(self, X: Any) -> Array:
-        """Raw predictions ``z = X W^T + b``, shape ``(n, K)``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        coef, intercept = self._coefficients()
-        dtype = np.result_type(X.dtype, coef.dtype)
-        with np.errstate(over="ignore"):  # huge finite X: z = +-inf, predictions saturate
-            z: Array = X.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False)
-            z += intercept.astype(dtype, copy=False)
-        return z
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: sparse (CSR/CSC) input is accepted."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -107,30 +107,40 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, InferenceMixin, _Linear
         sample_weight: ArrayLike | None = None,
         coef_init: ArrayLike | None = None,
         intercept_init: float | ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> LinearRegression:
         """Fit W and b from ``coef_init``/``intercept_init`` (default 0, or the fitted
-        values with ``warm_start``). ``y`` is (n_samples,) or (n_samples, n_targets)."""
-        return self._fit(X, y, sample_weight, coef_init, intercept_init)
+        values with ``warm_start``). ``y`` is (n_samples,) or (n_samples, n_targets);
+        ``X`` may be a NumPy array, a SciPy CSR/CSC matrix or a Dask collection.
+        ``offset`` (n_samples,) or (n_samples, n_targets): a known term of the
+        prediction, y_hat = X w + b + offset (fitted as least squares on y - offset)."""
+        return self._fit(X, y, sample_weight, coef_init, intercept_init, offset=offset)
 
     @available_if(_uses_updates)
     def partial_fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> LinearRegression:
         """One epoch of the update rule over (X, y), continuing the optimizer state.
 
         Only for the step-based optimizers (gd, sgd, momentum, nesterov, adam).
         """
-        return self._fit(X, y, sample_weight, partial=True)
+        return self._fit(X, y, sample_weight, partial=True, offset=offset)
 
-    def predict(self, X: ArrayLike) -> Array:
-        """y_hat = X w + b: (n_samples,) or (n_samples, n_targets) like the fitted y.
+    def predict(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
+        """y_hat = X w + b (+ offset): (n_samples,) or (n_samples, n_targets) like the
+        fitted y.
 
         Dask input (array or DataFrame) gives a lazy Dask array, one task per row block.
         """
         check_is_fitted(self)
         if np.ndim(self.coef_) == 2:
-            return self._output(X, _identity, n_outputs=int(np.shape(self.coef_)[0]))
-        return self._output(X, _first_column)
+            K = int(np.shape(self.coef_)[0])
+            return self._output(X, _identity, n_outputs=K, offset=offset)
+        return self._output(X, _first_column, offset=offset)
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """R^2 = 1 - sum_i s_i (y_i - y_hat_i)^2 / sum_i s_i (y_i - y_bar)^2 (y_bar: weighted mean).

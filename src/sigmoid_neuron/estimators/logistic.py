@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -29,7 +30,16 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
     The objective is the weighted mean loss + (alpha/2) ||W||^2, scikit-learn's with
     C = 1 / (alpha n). Log-probabilities come from the logits (log-sigmoid,
     log-softmax), never from the log of a rounded probability.
+
+    ``class_weight`` (dict ``label -> weight``, ``"balanced"`` or None) multiplies each
+    row's sample weight by its class's weight, scikit-learn's semantics: ``"balanced"``
+    is ``n / (K n_c)``; a class a dict leaves out weighs 1.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_LinearModel._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -42,6 +52,7 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         l1_ratio: float = 0.0,
         penalty_factor: ArrayLike | None = None,
         fit_intercept: bool = True,
+        class_weight: dict[Any, float] | str | None = None,
         batch_size: int | None = None,
         max_epochs: int = 1000,
         tol: float | None = 1e-4,
@@ -61,6 +72,7 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         self.l1_ratio = l1_ratio
         self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.tol = tol
@@ -76,6 +88,23 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
 
     def _y_validation_params(self) -> dict[str, Any]:
         return {"y_numeric": False, "multi_output": False}
+
+    def _weighted_by_target(self, Y: Any, sample_weight: Any, *, partial: bool) -> Any:
+        """``s_i c_{y_i}``: the class weights (:func:`class_weights`) times the sample
+        weights, from the encoded targets (indicator or one-hot ``Y``)."""
+        if self.class_weight is None:
+            return sample_weight
+        if partial and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is computed from all of y, which partial_fit never "
+                "sees; pass a dict of class weights instead"
+            )
+        per_class = class_weights(self.class_weight, self.classes_, Y, sample_weight)
+        if Y.ndim == 1:  # two classes: Y = [y == classes_[1]]
+            weights = per_class[0] + (per_class[1] - per_class[0]) * Y
+        else:
+            weights = Y @ per_class
+        return weights if sample_weight is None else weights * sample_weight
 
     def _prepare_targets(
         self, y: Any, *, first: bool, classes: Any = None
@@ -134,10 +163,14 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         sample_weight: ArrayLike | None = None,
         coef_init: ArrayLike | None = None,
         intercept_init: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> LogisticRegression:
         """Fit the coefficients from ``coef_init``/``intercept_init`` (shapes of coef_ and
-        intercept_; default 0, or the fitted values with ``warm_start``). Returns self."""
-        return self._fit(X, y, sample_weight, coef_init, intercept_init)
+        intercept_; default 0, or the fitted values with ``warm_start``). ``X`` may be a
+        NumPy array, a SciPy CSR/CSC matrix or a Dask collection. ``offset`` (n_samples,)
+        or (n_samples, K): a known term of the logits, z = X w + b + offset. Returns
+        self."""
+        return self._fit(X, y, sample_weight, coef_init, intercept_init, offset=offset)
 
     @available_if(_uses_updates)
     def partial_fit(
@@ -146,6 +179,7 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         y: ArrayLike,
         classes: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> LogisticRegression:
         """One epoch of the update rule over (X, y), continuing the optimizer state.
 
@@ -154,37 +188,42 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         """
         if not hasattr(self, "_trainer_state") and classes is None:
             if hasattr(self, "classes_"):  # a loaded model: continue with its classes
-                return self._fit(X, y, sample_weight, partial=True, classes=self.classes_)
+                return self._fit(
+                    X, y, sample_weight, partial=True, classes=self.classes_, offset=offset
+                )
             raise ValueError(
                 "classes must be passed on the first call to partial_fit, e.g. "
                 "classes=np.unique(y_all)"
             )
-        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+        return self._fit(X, y, sample_weight, partial=True, classes=classes, offset=offset)
 
-    def decision_function(self, X: ArrayLike) -> Array:
-        """Logits: z = X w + b, shape (n_samples,) for two classes, else (n_samples, K).
+    def decision_function(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
+        """Logits: z = X w + b (+ offset), shape (n_samples,) for two classes, else
+        (n_samples, K).
 
         Dask input (array or DataFrame) gives a lazy Dask array, as do the other
         prediction methods; nothing is computed until ``.compute()``.
         """
         check_is_fitted(self)
         K = self.classes_.size
-        return self._output(X, _decision_values, n_outputs=None if K == 2 else K)
+        n_outputs = None if K == 2 else K
+        return self._output(X, _decision_values, n_outputs=n_outputs, offset=offset)
 
-    def predict_proba(self, X: ArrayLike) -> Array:
+    def predict_proba(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
         """Class probabilities (n_samples, K): [sigma(-z), sigma(z)] or softmax(z)."""
         check_is_fitted(self)
-        return self._output(X, _proba, n_outputs=self.classes_.size)
+        return self._output(X, _proba, n_outputs=self.classes_.size, offset=offset)
 
-    def predict_log_proba(self, X: ArrayLike) -> Array:
+    def predict_log_proba(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
         """log P from the logits: [log sigma(-z), log sigma(z)] or log_softmax(z)."""
         check_is_fitted(self)
-        return self._output(X, _log_proba, n_outputs=self.classes_.size)
+        return self._output(X, _log_proba, n_outputs=self.classes_.size, offset=offset)
 
-    def predict(self, X: ArrayLike) -> Array:
+    def predict(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
         """The most probable class: classes_[z > 0] (binary) or classes_[argmax_k z_k]."""
         check_is_fitted(self)
-        return self._output(X, _labels, self.classes_, dtype=self.classes_.dtype)
+        dtype = self.classes_.dtype
+        return self._output(X, _labels, self.classes_, dtype=dtype, offset=offset)
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy sum_i s_i [predict(x_i) = y_i] / sum_i s_i.
@@ -219,6 +258,54 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
         K = 1 if labels.size == 2 else labels.size
         self._set_linear_state(state, lambda coef, d: ((K, d), (K,)), max_values=max_values)
         self.classes_ = labels
+
+
+def class_weights(class_weight: Any, classes: Array, Y: Any, sample_weight: Any = None) -> Array:
+    """One weight per class, in the order of ``classes``: ``class_weight[c]`` (1 for a
+    class the dict leaves out), or for ``"balanced"`` scikit-learn's ``S / (K S_c)`` with
+    ``S_c = sum_{i in c} s_i`` the (sample-)weighted rows of class ``c`` and ``S`` their
+    total (``n / (K n_c)`` without weights; counted from the encoded ``Y``, one pass on
+    Dask).
+
+    ValueError for a key that is not a class, a weight that is negative or not finite,
+    or anything else than a dict, ``"balanced"`` or None.
+    """
+    K = classes.size
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(
+                f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}"
+            )
+        Yw = Y if sample_weight is None else (Y.T * sample_weight).T
+        counts = Yw.sum(axis=0) if Y.ndim == 2 else Yw.sum()
+        total = Y.shape[0] if sample_weight is None else sample_weight.sum()
+        if hasattr(counts, "compute"):
+            counts = counts.compute()
+        if hasattr(total, "compute"):
+            total = total.compute()
+        counts = np.array([total - counts, counts]) if Y.ndim == 1 else np.asarray(counts)
+        with np.errstate(divide="ignore"):
+            return np.where(counts > 0, total / (K * counts.astype(np.float64)), 0.0)
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            f"class_weight must be a dict, 'balanced' or None, got {type(class_weight).__name__}"
+        )
+    known = {
+        label.item() if hasattr(label, "item") else label: k for k, label in enumerate(classes)
+    }
+    weights = np.ones(K)
+    for label, value in class_weight.items():
+        key = label.item() if hasattr(label, "item") else label
+        if key not in known:
+            raise ValueError(
+                f"class_weight has the class {label!r}, which is not in y's classes "
+                f"{classes.tolist()}; use the labels of y as keys"
+            )
+        w = float(value)
+        if not np.isfinite(w) or w < 0:
+            raise ValueError(f"class_weight[{label!r}] must be a finite number >= 0, got {value!r}")
+        weights[known[key]] = w
+    return weights
 
 
 def _decision_values(z: Array) -> Array:

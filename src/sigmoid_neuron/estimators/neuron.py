@@ -139,34 +139,43 @@ class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
         sample_weight: ArrayLike | None = None,
         coef_init: ArrayLike | None = None,
         intercept_init: float | ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> SigmoidNeuron:
         """Fit w and b by minimising J (see the class docstring) from ``coef_init``,
         ``intercept_init`` (default 0, or the fitted values with ``warm_start``).
 
-        ``y`` in [0, 1], shape (n_samples,). Returns self.
+        ``y`` in [0, 1], shape (n_samples,); ``X`` a NumPy array, a SciPy CSR/CSC matrix
+        or a Dask collection. ``offset`` (n_samples,): a known term of the pre-activation,
+        y_hat = sigma(X w + b + offset). Returns self.
         """
-        return self._fit(X, y, sample_weight, coef_init, intercept_init)
+        return self._fit(X, y, sample_weight, coef_init, intercept_init, offset=offset)
 
     @available_if(_uses_updates)
     def partial_fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> SigmoidNeuron:
         """One epoch of the update rule over (X, y), continuing the optimizer state.
 
         Only for the step-based optimizers (gd, sgd, momentum, nesterov, adam).
         """
-        return self._fit(X, y, sample_weight, partial=True)
+        return self._fit(X, y, sample_weight, partial=True, offset=offset)
 
-    def predict_logit(self, X: ArrayLike) -> Array:
-        """The raw prediction z = X w + b, shape (n_samples,) (Dask input: lazy Dask array)."""
-        return self._output(X, _first_column)
+    def predict_logit(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
+        """The raw prediction z = X w + b (+ offset), shape (n_samples,) (Dask input: lazy
+        Dask array)."""
+        return self._output(X, _first_column, offset=offset)
 
-    def predict(self, X: ArrayLike) -> Array:
-        """y_hat = sigma(X w + b) = 1 / (1 + e^-(X w + b)) in (0, 1), shape (n_samples,).
+    def predict(self, X: ArrayLike, offset: ArrayLike | None = None) -> Array:
+        """y_hat = sigma(z) = 1 / (1 + e^-z), z = X w + b (+ offset), in (0, 1), shape
+        (n_samples,).
 
         Dask input (array or DataFrame) gives a lazy Dask array, one task per row block.
         """
-        return self._output(X, _sigmoid_output)
+        return self._output(X, _sigmoid_output, offset=offset)
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """R^2 = 1 - sum_i s_i (y_i - y_hat_i)^2 / sum_i s_i (y_i - y_bar)^2 (y_bar: weighted mean).

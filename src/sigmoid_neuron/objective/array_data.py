@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 
-from sigmoid_neuron.objective.links import PointwiseLoss
+from sigmoid_neuron.objective.links import HalfSquaredError, PointwiseLoss
 from sigmoid_neuron.objective.moments import (
     Moments,
     TriangularFactor,
@@ -84,18 +85,30 @@ def _check_batch_size(batch_size: int) -> int:
     return int(batch_size)
 
 
-def as_array_data(X: Any, y: Any, loss: PointwiseLoss, sample_weight: Any = None) -> ArrayData:
+def as_array_data(
+    X: Any, y: Any, loss: PointwiseLoss, sample_weight: Any = None, offset: Any = None
+) -> ArrayData:
     """The NumPy data term of ``X`` ``(n, d)``, ``y`` ``(n,)`` or ``(n, K)`` and weights.
 
     A float32 or float64 ``X`` is used as it is, never copied (C-ordered arrays take the
     fastest kernel, any other layout a blocked BLAS one); other dtypes are converted once
-    (float16 to float32, integers and the rest to float64). ``y`` and the weights take
-    ``X``'s dtype; weights must be finite and >= 0.
+    (float16 to float32, integers and the rest to float64). A ``scipy.sparse`` ``X`` is
+    kept sparse (CSR; another format is converted to CSR once). ``y`` and the weights
+    take ``X``'s dtype; weights must be finite and >= 0. ``offset`` (``(n,)`` or ``(n,
+    K)``, finite) is added to ``z``; for the squared error it is taken off ``y`` instead
+    (the same objective, and exact least squares still applies).
     """
-    X = np.asarray(X)
+    if scipy.sparse.issparse(X):
+        X = scipy.sparse.csr_matrix(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float32 if X.dtype == np.float16 else np.float64)
+    else:
+        X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if X.dtype == np.float16:
+    if scipy.sparse.issparse(X):
+        pass
+    elif X.dtype == np.float16:
         X = X.astype(np.float32)
     elif X.dtype not in (np.float32, np.float64) or not X.dtype.isnative:
         X = X.astype(np.float64)
@@ -110,11 +123,33 @@ def as_array_data(X: Any, y: Any, loss: PointwiseLoss, sample_weight: Any = None
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sw.shape}")
         if not np.all(np.isfinite(sw)) or np.any(sw < 0):
             raise ValueError("sample_weight must be finite and >= 0")
-    return ArrayData(X, y, loss, sw)
+    off = check_offset(offset, X.shape[0], y.shape[1])
+    if off is not None and isinstance(loss, HalfSquaredError):
+        # z + o against y is z against y - o: least squares on the shifted target
+        return ArrayData(X, (y - off).astype(X.dtype, copy=False), loss, sw)
+    return ArrayData(X, y, loss, sw, off)
+
+
+def check_offset(offset: Any, n: int, n_outputs: int) -> Array | None:
+    """``offset`` as a float64 ``(n, 1)`` or ``(n, K)`` array (``(n,)`` is one per row,
+    added to every output); ValueError naming ``offset`` for a wrong length or NaN/inf."""
+    if offset is None:
+        return None
+    off = np.asarray(offset, dtype=np.float64)
+    off = off.reshape(-1, 1) if off.ndim == 1 else off
+    if off.ndim != 2 or off.shape[0] != n or off.shape[1] not in (1, n_outputs):
+        raise ValueError(
+            f"offset must have shape ({n},) (one value per row) or ({n}, {n_outputs}), got "
+            f"{np.shape(offset)}"
+        )
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset contains NaN or infinity; every offset must be finite")
+    return off
 
 
 class ArrayData:
-    """Rows held in memory as NumPy arrays (``X`` is ``(n, d)``, ``y`` is ``(n, K)``)."""
+    """Rows held in memory (``X`` ``(n, d)`` a NumPy array or a SciPy CSR matrix, ``y``
+    ``(n, K)``, optional weights ``(n,)`` and offset ``(n, 1)`` or ``(n, K)``)."""
 
     def __init__(
         self,
@@ -122,11 +157,14 @@ class ArrayData:
         y: Array,
         loss: PointwiseLoss,
         sample_weight: Array | None = None,
+        offset: Array | None = None,
     ) -> None:
         self.X = X
         self.y = y
         self.loss = loss
         self.sample_weight = sample_weight
+        #: float64 ``(n, 1)`` or ``(n, K)`` added to ``z`` (None: no offset)
+        self.offset = offset
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
         self.dtype = X.dtype
@@ -138,7 +176,10 @@ class ArrayData:
 
     def sums(self, coef: Array, intercept: Array, order: int) -> Sums:
         """Sums over all rows, one pass over ``X`` for the loss and gradient."""
-        return block_sums(self.X, self.y, self.sample_weight, coef, intercept, self.loss, order)
+        return block_sums(
+            self.X, self.y, self.sample_weight, coef, intercept, self.loss, order,
+            offset=self.offset,
+        )  # fmt: skip
 
     def moments(self) -> Moments:
         """:class:`Moments` of all rows."""
@@ -150,7 +191,8 @@ class ArrayData:
         if step == 1:
             return self
         sw = None if self.sample_weight is None else self.sample_weight[::step]
-        return ArrayData(self.X[::step], self.y[::step], self.loss, sw)
+        off = None if self.offset is None else self.offset[::step]
+        return ArrayData(self.X[::step], self.y[::step], self.loss, sw, off)
 
     def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
         """The triangular factor of the weighted, shifted ``[X | y]`` (chunks of rows)."""
@@ -163,7 +205,8 @@ class ArrayData:
     def subset(self, rows: Array) -> ArrayData:
         """The same data restricted to ``rows`` (a mini-batch)."""
         sw = None if self.sample_weight is None else self.sample_weight[rows]
-        return ArrayData(self.X[rows], self.y[rows], self.loss, sw)
+        off = None if self.offset is None else self.offset[rows]
+        return ArrayData(self.X[rows], self.y[rows], self.loss, sw, off)
 
     def n_batches(self, batch_size: int) -> int:
         """Updates in one epoch of ``batch_size`` rows: ``ceil(n / batch_size)``."""

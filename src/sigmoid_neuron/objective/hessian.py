@@ -114,6 +114,7 @@ def _hessian_sums(
     loss: PointwiseLoss,
     rows: int,
     threads: int,
+    offset: Array | None = None,
 ) -> KernelSums:
     """Loss, gradient and Hessian sums over blocks of rows.
 
@@ -146,6 +147,8 @@ def _hessian_sums(
                 Xw = _widened(Xb)  # loss and gradient in float64; the Hessian in X's dtype
                 z = Xw @ Wt
                 z += bx
+                if offset is not None:
+                    z += offset[s:e]
                 values, g = loss.loss_gradient(yb, z)
                 if swb is not None:
                     g *= swb[:, None]

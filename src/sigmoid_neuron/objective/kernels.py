@@ -54,6 +54,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.hessian import KernelSums, _hessian_sums, _weighted_total, _widened
@@ -64,6 +65,7 @@ from sigmoid_neuron.objective.links import (
     PointwiseLoss,
     SigmoidHalfSquaredError,
 )
+from sigmoid_neuron.objective.sparse_sums import sparse_sums
 from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
 
 #: numba (the optional "fast" extra) is installed; without it the BLAS path is used.
@@ -121,9 +123,16 @@ _LOSS_CODES: dict[type[PointwiseLoss], int] = {
 
 
 def _block_sums(
-    X: Array, y: Array, sw: Array | None, Wt: Array, b: Array, loss: PointwiseLoss, order: int
+    X: Array,
+    y: Array,
+    sw: Array | None,
+    Wt: Array,
+    b: Array,
+    loss: PointwiseLoss,
+    order: int,
+    offset: Array | None = None,
 ) -> tuple[float, Array | None, Array | None]:
-    """Two BLAS calls on one block: ``z = X W^T + b``; then ``(s g)^T X`` (order 1).
+    """Two BLAS calls on one block: ``z = X W^T + b (+ offset)``; then ``(s g)^T X``.
 
     In float64: a float32 block is widened first (a block-sized temporary), so ``z``,
     the loss and the gradient are as accurate as the compiled kernel's.
@@ -131,6 +140,8 @@ def _block_sums(
     X = _widened(X)
     z = X @ Wt
     z += b
+    if offset is not None:
+        z += offset
     if order == 0:
         return _weighted_total(loss.loss(y, z), sw), None, None
     values, g = loss.loss_gradient(y, z)
@@ -149,6 +160,7 @@ def _blas_sums(
     order: int,
     rows: int,
     threads: int,
+    offset: Array | None = None,
 ) -> tuple[float, Array | None, Array | None]:
     n = X.shape[0]
     Wt = np.ascontiguousarray(W.T)  # (d, K) float64, small
@@ -160,7 +172,8 @@ def _blas_sums(
         for c in range(c0, c1):
             s, e = c * rows, min(n, (c + 1) * rows)
             swb = None if sw is None else sw[s:e]
-            parts[c] = _block_sums(X[s:e], y[s:e], swb, Wt, bx, loss, order)
+            ob = None if offset is None else offset[s:e]
+            parts[c] = _block_sums(X[s:e], y[s:e], swb, Wt, bx, loss, order, ob)
 
     if threads > 1 and n_blocks > 1:
         with single_threaded_blas():
@@ -300,17 +313,21 @@ def fused_sums(
     method: str = "auto",
     n_threads: int | None = None,
     block_rows: int | None = None,
+    offset: Array | None = None,
 ) -> KernelSums:
     """Weighted sums over the rows of one array, reading ``X`` once for orders 0 and 1.
 
-    With ``z_i = W x_i + b``: ``L = sum_i s_i l(y_i, z_i)``; for ``order >= 1``
+    With ``z_i = W x_i + b + o_i`` (``o`` the offset, 0 without one):
+    ``L = sum_i s_i l(y_i, z_i)``; for ``order >= 1``
     ``G = sum_i s_i (dl/dz_i) x_i^T`` and ``gb = sum_i s_i dl/dz_i``; for ``order == 2``
     also ``H = sum_i s_i h_i^{km} [x_i; 1][x_i; 1]^T`` (``(K(d+1), K(d+1))``, classes
     outer, ``[W | b]`` inner).
 
     Parameters
     ----------
-    X : (n, d) float32 or float64 array, any layout; never copied.
+    X : (n, d) float32 or float64 array, any layout, or a ``scipy.sparse`` matrix (CSR;
+        other formats are converted to CSR; see :mod:`sigmoid_neuron.objective.sparse_sums`);
+        never copied or densified.
     y : (n, K) array of targets in ``X``'s dtype.
     sample_weight : (n,) array or None (unit weights).
     coef, intercept : ``W`` (K, d) and ``b`` (K,).
@@ -321,6 +338,8 @@ def fused_sums(
         while they run.
     block_rows : rows per chunk/block (None: about 2 MiB of ``X`` for numba; 4 MiB of
         float64 (at most 1/32 of the rows) for the BLAS path; 4 MiB for the Hessian).
+    offset : (n,) or (n, K) array or None: a known term added to every ``z_i`` (glum's and
+        statsmodels' offset). Dense ``X`` with an offset takes the BLAS path.
     """
     if order not in (0, 1, 2):
         raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
@@ -332,17 +351,38 @@ def fused_sums(
     b = np.ascontiguousarray(intercept, dtype=np.float64).reshape(-1)
     y = y.reshape(-1, 1) if y.ndim == 1 else y
     _check_shapes(X, y, sample_weight, W, b)
+    if offset is not None:
+        offset = np.asarray(offset, dtype=np.float64)
+        offset = offset.reshape(-1, 1) if offset.ndim == 1 else offset
+        if offset.shape not in ((X.shape[0], 1), (X.shape[0], W.shape[0])):
+            raise ValueError(
+                f"offset must have shape ({X.shape[0]},) or ({X.shape[0]}, {W.shape[0]}), "
+                f"got {offset.shape}"
+            )
+    threads = default_threads() if n_threads is None else int(n_threads)
+    if scipy.sparse.issparse(X):
+        code = _LOSS_CODES.get(type(loss)) if HAVE_NUMBA and W.shape[0] == 1 else None
+        if method not in ("auto", "numba") or code == _MULTINOMIAL:
+            code = None
+        total_s, G_s, gb_s, H_s = sparse_sums(
+            X, y, sample_weight, W, b, loss, order, offset, code, threads
+        )
+        return KernelSums(total_s, G_s, gb_s, H_s)
     resolved = _resolve_method(method, X, loss)
+    if resolved == "numba" and offset is not None:
+        if method == "numba":
+            raise ValueError("method='numba' takes no offset; use method='blas'")
+        resolved = "blas"
     if resolved == "numba":  # one compiled signature per dtype of X: y, s in X's dtype
         y = np.ascontiguousarray(y, dtype=X.dtype)
         if sample_weight is not None:
             sample_weight = np.ascontiguousarray(sample_weight, dtype=X.dtype)
-    threads = default_threads() if n_threads is None else int(n_threads)
     if order == 2:
         rows = int(block_rows) if block_rows else _rows_for(HESSIAN_BLOCK_BYTES, X, 8)
-        return _hessian_sums(X, y, sample_weight, W, b, loss, rows, threads)
+        return _hessian_sums(X, y, sample_weight, W, b, loss, rows, threads, offset)
     if resolved == "plain":
-        total, G, gb = _block_sums(X, y, sample_weight, np.ascontiguousarray(W.T), b, loss, order)
+        Wt = np.ascontiguousarray(W.T)
+        total, G, gb = _block_sums(X, y, sample_weight, Wt, b, loss, order, offset)
     else:
         if resolved == "numba":
             rows = int(block_rows) if block_rows else _rows_for(CHUNK_BYTES, X)
@@ -357,7 +397,7 @@ def fused_sums(
                 if block_rows
                 else min(_rows_for(BLOCK_BYTES, X, 8), max(8, -(-n_rows // 32)))
             )
-            total, G, gb = _blas_sums(X, y, sample_weight, W, b, loss, order, rows, threads)
+            total, G, gb = _blas_sums(X, y, sample_weight, W, b, loss, order, rows, threads, offset)
     if order == 0:
         return KernelSums(total, None, None, None)
     return KernelSums(total, G, gb, None)

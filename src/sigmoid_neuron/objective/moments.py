@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from numpy.typing import NDArray
 
 Array = NDArray[Any]
@@ -74,8 +75,11 @@ class Moments:
 def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
     """:class:`Moments` of one block of rows (float64 arithmetic, float32 input allowed).
 
-    ``S = sum_i s_i``, ``m = sum_i s_i x_i / S``, ``M2 = sum_i s_i (x_i - m)^2``.
+    ``S = sum_i s_i``, ``m = sum_i s_i x_i / S``, ``M2 = sum_i s_i (x_i - m)^2``. A sparse
+    ``X`` is read through sparse products (``M2 = sum_i s_i x_i^2 - S m^2``, never densified).
     """
+    if scipy.sparse.issparse(X):
+        return _sparse_moments(X, y, sample_weight)
     d = X.shape[1]
     y2 = y[:, None] if y.ndim == 1 else y
     total = Moments(0.0, np.zeros(d), np.zeros(y2.shape[1]), np.zeros(d))
@@ -123,15 +127,23 @@ def _r_factor(A: Array) -> Array:
 
 
 def _shifted_chunk(
-    X: Array, y2: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array, rows: slice
+    X: Array,
+    y2: Array,
+    sample_weight: Array | None,
+    x_shift: Array,
+    y_shift: Array,
+    rows: slice,
+    target_rows: slice | None = None,
 ) -> Array:
-    """``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for ``rows``, in a new float64 array."""
+    """``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for ``rows`` (of ``X``; ``target_rows``
+    of ``y`` and ``s``, default the same), in a new float64 array."""
+    other = rows if target_rows is None else target_rows
     d = X.shape[1]
     A = np.empty((rows.stop - rows.start, d + y2.shape[1]))
     np.subtract(X[rows], x_shift, out=A[:, :d])
-    np.subtract(y2[rows], y_shift, out=A[:, d:])
+    np.subtract(y2[other], y_shift, out=A[:, d:])
     if sample_weight is not None:
-        A *= np.sqrt(np.asarray(sample_weight[rows], dtype=np.float64))[:, None]
+        A *= np.sqrt(np.asarray(sample_weight[other], dtype=np.float64))[:, None]
     return A
 
 
@@ -148,7 +160,12 @@ def block_qr(
     width = d + y2.shape[1]
     R = np.zeros((0, width))
     for rows in row_chunks(X.shape[0], width):
-        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
+        if scipy.sparse.issparse(X):  # one chunk densified at a time, never all of X
+            chunk = slice(0, rows.stop - rows.start)
+            dense = X[rows].toarray()  # type: ignore[attr-defined]
+            A = _shifted_chunk(dense, y2, sample_weight, x_shift, y_shift, chunk, rows)
+        else:
+            A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
         R = _r_factor(np.vstack([R, A]) if R.size else A)
     return TriangularFactor(R)
 
@@ -161,6 +178,8 @@ def block_gram(
     Chunks of about 8 MiB are shifted (and weighted) into a float64 buffer and their
     ``A_c^T A_c`` (BLAS ``syrk`` through NumPy) summed.
     """
+    if scipy.sparse.issparse(X):
+        return _sparse_gram(X, y, sample_weight, x_shift, y_shift)
     d = X.shape[1]
     y2 = y[:, None] if y.ndim == 1 else y
     width = d + y2.shape[1]
@@ -168,4 +187,49 @@ def block_gram(
     for rows in row_chunks(X.shape[0], width):
         A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
         G += A.T @ A
+    return G
+
+
+def _weights(sample_weight: Array | None, n: int) -> Array:
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+
+
+def _sparse_moments(X: Any, y: Array, sample_weight: Array | None) -> Moments:
+    """:class:`Moments` of a sparse block through sparse products."""
+    y2 = np.asarray(y[:, None] if y.ndim == 1 else y, dtype=np.float64)
+    s = _weights(sample_weight, X.shape[0])
+    S = float(s.sum())
+    if S == 0:
+        return Moments(0.0, np.zeros(X.shape[1]), np.zeros(y2.shape[1]), np.zeros(X.shape[1]))
+    mean_x = np.asarray(X.T @ s, dtype=np.float64).ravel() / S
+    squares = np.asarray(X.multiply(X).T @ s, dtype=np.float64).ravel()
+    m2 = np.maximum(squares - S * mean_x * mean_x, 0.0)
+    return Moments(S, mean_x, s @ y2 / S, m2)
+
+
+def _sparse_gram(
+    X: Any, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
+) -> Array:
+    """``A^T A`` of ``A = diag(sqrt(s)) [X - 1 x0^T | y - 1 y0^T]`` for a sparse ``X``:
+
+        X^T S X - u x0^T - x0 u^T + S x0 x0^T   with u = X^T s, S = sum s  (feature block),
+        X^T (s * r) - x0 (s^T r)                 with r = y - y0           (cross block),
+
+    from sparse products (``X`` is never densified; the ``d x d`` result is dense).
+    """
+    y2 = np.asarray(y[:, None] if y.ndim == 1 else y, dtype=np.float64)
+    d, K = X.shape[1], y2.shape[1]
+    s = _weights(sample_weight, X.shape[0])
+    x0 = np.asarray(x_shift, dtype=np.float64).reshape(d)
+    r = y2 - np.asarray(y_shift, dtype=np.float64).reshape(1, K)
+    S = float(s.sum())
+    u = np.asarray(X.T @ s, dtype=np.float64).ravel()
+    G = np.empty((d + K, d + K))
+    G[:d, :d] = (X.T @ X.multiply(s[:, None]).tocsr()).toarray()
+    G[:d, :d] += S * np.outer(x0, x0) - np.outer(u, x0) - np.outer(x0, u)
+    sr = s[:, None] * r
+    cross = np.asarray(X.T @ sr, dtype=np.float64) - np.outer(x0, sr.sum(axis=0))
+    G[:d, d:] = cross
+    G[d:, :d] = cross.T
+    G[d:, d:] = r.T @ sr
     return G

@@ -49,10 +49,11 @@ def block_sums(
     *,
     method: str = "auto",
     n_threads: int | None = None,
+    offset: Array | None = None,
 ) -> Sums:
     """Sums of one block of rows: order 0 the loss, 1 adds the gradient, 2 the Hessian.
 
-    ``z = X W^T + b``; ``sum_i s_i l(y_i, z_i)``; ``G = sum_i s_i (dl/dz_i) x_i^T``;
+    ``z = X W^T + b (+ offset)``; ``sum_i s_i l(y_i, z_i)``; ``G = sum_i s_i (dl/dz_i) x_i^T``;
     Hessian blocks ``sum_i s_i h_i^{kl} [x_i; 1][x_i; 1]^T``.
 
     A pure function of its arguments. Orders 0 and 1 read ``X`` once, fused (see
@@ -63,6 +64,7 @@ def block_sums(
     from sigmoid_neuron.objective.kernels import fused_sums
 
     out = fused_sums(
-        X, y, sample_weight, coef, intercept, loss, order, method=method, n_threads=n_threads
-    )
+        X, y, sample_weight, coef, intercept, loss, order,
+        method=method, n_threads=n_threads, offset=offset,
+    )  # fmt: skip
     return Sums(out.loss, out.grad_coef, out.grad_intercept, out.hessian)
