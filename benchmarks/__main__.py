@@ -5,7 +5,7 @@ process (and ``bench_hostile_file``, whose cases run in fresh processes), prints
 tables, and (full run) writes ``docs/benchmarks.md`` and ``docs/images/benchmarks.png``.
 
 Options: ``--quick`` (small data, a smoke run: writes no docs unless ``--out`` is
-given), ``--only gradient,gd,logistic,realistic,hostile,inference``, ``--out PATH``
+given), ``--only gradient,gd,logistic,realistic,hostile,inference,elastic``, ``--out PATH``
 (where to write the Markdown), ``--no-docs``.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import (
+    bench_elastic_net,
     bench_gd_epoch,
     bench_gradient,
     bench_hostile_file,
@@ -30,7 +31,7 @@ from benchmarks._common import Table, machine
 from sigmoid_neuron.io.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ("gradient", "gd", "logistic", "realistic", "hostile", "inference")
+CASES = ("gradient", "gd", "logistic", "realistic", "hostile", "inference", "elastic")
 
 INTRO = """# Benchmarks
 
@@ -255,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         tables += t
     if "inference" in only:  # the coefficient table, its passes over X, statsmodels (issue 14)
         tables += bench_inference.run(quick=args.quick)[0]
+    if "elastic" in only:  # elastic net vs glum and saga, dense and CSR (issue 15)
+        tables += bench_elastic_net.run(quick=args.quick)[0]
     elapsed = time.perf_counter() - t0
     print("\n\n".join(t.text() for t in tables))
     print(_closing(grad, logistic, realistic))
