@@ -45,6 +45,7 @@ EXPECTED_NAMES = [
     "neuron_squared_error_gradient_b",
     "neuron_cross_entropy_gradient_w",
     "neuron_cross_entropy_gradient_b",
+    "logistic_regression_hessian",
 ]
 
 #: Points where both sides must be evaluated before "no difference" means agreement.

@@ -117,3 +117,19 @@ def test_a_bad_offset_is_refused_naming_it(cls: Any) -> None:
     model = cls().fit(X, y)
     with pytest.raises(ValueError, match="offset must have shape"):
         model.predict(X, offset=np.zeros(3))
+
+
+def test_standard_errors_with_an_offset_equal_statsmodels() -> None:
+    X, y, offset = _fair()
+    model = LogisticRegression(alpha=0.0, tol=1e-10).fit(X, y, offset=offset)
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), offset=offset).fit(tol=1e-12)
+    table = model.coef_table(X, y, offset=offset)
+    se = np.append(glm.bse[1:], glm.bse[0])  # ours: the features, then the intercept
+    np.testing.assert_allclose(table["se"].to_numpy(), se, rtol=1e-5)
+    robust = model.coef_table(X, y, offset=offset, robust=True)
+    glm_hc0 = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), offset=offset).fit(
+        tol=1e-12, cov_type="HC0"
+    )
+    np.testing.assert_allclose(
+        robust["se"].to_numpy(), np.append(glm_hc0.bse[1:], glm_hc0.bse[0]), rtol=1e-5
+    )

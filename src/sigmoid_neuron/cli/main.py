@@ -40,7 +40,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the parser with every subcommand that is installed."""
-    from sigmoid_neuron import __version__
+    from sigmoid_neuron._version import __version__
 
     parser = OneLineParser(
         prog=PROG,

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_is_fitted
 
+from sigmoid_neuron.estimators._backend import _data_term
 from sigmoid_neuron.inference.covariance import Inference, ModelInfo, covariance
 from sigmoid_neuron.inference.passes import score_sums, separation_probe
 from sigmoid_neuron.inference.separation import InferenceWarning
@@ -27,7 +28,6 @@ from sigmoid_neuron.inference.table import (
     flat_names,
     parameter_index,
 )
-from sigmoid_neuron.objective import make_objective
 from sigmoid_neuron.objective.links import MultinomialCrossEntropy
 
 Array = NDArray[Any]
@@ -45,6 +45,8 @@ _ARGS_DOC = """
         clusters : array-like (n_samples,), Dask array/Series, or None
             Cluster labels (any values): the cluster-robust (CRV1) sandwich, with the
             small-sample factor ``G/(G-1) (S-1)/(S-p)``; implies ``robust``.
+        offset : array-like (n_samples,) or (n_samples, K), or None
+            The offset the model was fitted with (added to ``z``; NumPy and SciPy input).
 """
 
 
@@ -83,6 +85,7 @@ class InferenceMixin:
         sample_weight: ArrayLike | None = None,
         robust: bool = False,
         clusters: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> Array:
         """Covariance ``(p, p)`` of the fitted parameters (in ``coef_table``'s row order).
 
@@ -97,7 +100,7 @@ class InferenceMixin:
 
         Parameters
         ----------"""
-        inference, _ = self._inference(X, y, sample_weight, robust, clusters)
+        inference, _ = self._inference(X, y, sample_weight, robust, clusters, offset)
         return inference.covariance
 
     def coef_table(
@@ -108,6 +111,7 @@ class InferenceMixin:
         robust: bool = False,
         clusters: ArrayLike | None = None,
         confidence_level: float = 0.95,
+        offset: ArrayLike | None = None,
     ) -> pd.DataFrame:
         """The coefficient table, one row per parameter (feature names when fitted on a
         DataFrame, then ``intercept``; ``(class, feature)`` or ``(target, feature)`` rows
@@ -120,7 +124,7 @@ class InferenceMixin:
         ----------
         confidence_level : float in (0, 1)"""
         check_confidence_level(confidence_level)
-        inference, index = self._inference(X, y, sample_weight, robust, clusters)
+        inference, index = self._inference(X, y, sample_weight, robust, clusters, offset)
         return coef_table(inference, index, confidence_level)
 
     def summary(
@@ -131,6 +135,7 @@ class InferenceMixin:
         robust: bool = False,
         clusters: ArrayLike | None = None,
         confidence_level: float = 0.95,
+        offset: ArrayLike | None = None,
     ) -> InferenceSummary:
         """The coefficient table as text, laid out as statsmodels prints it: ``print(
         model.summary(X, y))``. The returned object also holds ``table`` (the
@@ -140,7 +145,7 @@ class InferenceMixin:
         ----------
         confidence_level : float in (0, 1)"""
         level = check_confidence_level(confidence_level)
-        inference, index = self._inference(X, y, sample_weight, robust, clusters)
+        inference, index = self._inference(X, y, sample_weight, robust, clusters, offset)
         table = coef_table(inference, index, level)
         name = type(self).__name__
         loss = getattr(self, "loss", None)
@@ -184,7 +189,7 @@ class InferenceMixin:
         return alpha * (1.0 - l1_ratio) * f
 
     def _inference(
-        self, X: Any, y: Any, sample_weight: Any, robust: Any, clusters: Any
+        self, X: Any, y: Any, sample_weight: Any, robust: Any, clusters: Any, offset: Any = None
     ) -> tuple[Inference, pd.Index]:
         check_is_fitted(self)
         if not isinstance(robust, (bool, np.bool_)):
@@ -201,12 +206,7 @@ class InferenceMixin:
         reweigh = getattr(self, "_weighted_by_target", None)
         if callable(reweigh):  # the weights the fit used (a classifier's class weights)
             sw = reweigh(Y, sw, partial=False)
-        if type(X).__module__.split(".")[0] == "dask":
-            from sigmoid_neuron.distributed import DaskData
-
-            data: Any = DaskData(X, Y, loss, sw)
-        else:
-            data = make_objective(X, Y, loss, sw).data
+        data: Any = _data_term(X, Y, loss, sw, offset)  # the estimators' one dispatch
         coef, intercept = (np.asarray(a, dtype=np.float64) for a in self._coefficients())
         multinomial = isinstance(loss, MultinomialCrossEntropy)
         if multinomial:  # the sum-zero representative (same predictions)

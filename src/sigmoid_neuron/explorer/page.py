@@ -112,7 +112,7 @@ def page_data(user: Dataset | None = None) -> dict[str, Any]:
             )
         datasets[user.key] = user.as_json()
         default = user.key
-    from sigmoid_neuron import __version__
+    from sigmoid_neuron._version import __version__
 
     return {"version": __version__, "default": default, "datasets": datasets}
 

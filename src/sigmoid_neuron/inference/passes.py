@@ -76,6 +76,7 @@ def score_sums(
         data.loss,
         robust=robust,
         clusters=codes,
+        offset=getattr(data, "offset", None),
     )
 
 

@@ -221,7 +221,7 @@ class Document:
 
 def document_dict(fmt: DocumentFormat, payload: dict[str, Any]) -> dict[str, Any]:
     """``{"format": fmt.name, "version": fmt.version, "library_version": ..., **payload}``."""
-    from sigmoid_neuron import __version__
+    from sigmoid_neuron._version import __version__
 
     header = {"format": fmt.name, "version": fmt.version, "library_version": __version__}
     clash = sorted(header.keys() & payload.keys())

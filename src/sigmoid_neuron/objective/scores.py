@@ -193,6 +193,7 @@ def _chunk_sums(
     rows: slice,
     out: ScoreSums,
     clusters: Array | None,
+    offset: Array | None = None,
 ) -> ClusterScores | None:
     Xa = _augmented(X, rows)
     m = Xa.shape[0]
@@ -201,6 +202,8 @@ def _chunk_sums(
     yc = np.asarray(y[rows], dtype=np.float64)
     s = np.ones(m) if sw is None else np.asarray(sw[rows], dtype=np.float64)
     z = Xa @ Wb.T
+    if offset is not None:
+        z += offset[rows]
     values, g = loss.loss_gradient(yc, z)
     sg = g * s[:, None]
     out.total_weight += float(s.sum())
@@ -238,6 +241,7 @@ def block_score_sums(
     robust: bool = False,
     clusters: Array | None = None,
     n_threads: int | None = None,
+    offset: Array | None = None,
 ) -> ScoreSums:
     """:class:`ScoreSums` of one block of rows at ``(coef (K, d), intercept (K,))``.
 
@@ -247,6 +251,7 @@ def block_score_sums(
     ``y`` is ``(n, K)`` as the loss takes it (one-hot for the multinomial loss). A pure
     function; ``X`` is read once, in chunks (float32 ``X`` widened chunk by chunk), and
     the arithmetic is float64. ``n_threads`` (default: the usable CPUs) share the chunks.
+    ``offset`` (``(n, 1)`` or ``(n, K)``, or None) is added to every ``z_i``.
     """
     from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
 
@@ -270,7 +275,7 @@ def block_score_sums(
         for c in range(c0, c1):
             acc, found = partial[c]
             for chunk in groups[c]:
-                part = _chunk_sums(X, y, sample_weight, Wb, loss, chunk, acc, clusters)
+                part = _chunk_sums(X, y, sample_weight, Wb, loss, chunk, acc, clusters, offset)
                 if part is not None:
                     found.append(part)
 

@@ -4,60 +4,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-
-@dataclass(frozen=True)
-class Undefined:
-    """A score that has no value on these data, with the reason (printed instead of nan)."""
-
-    reason: str
-
-    def __str__(self) -> str:
-        return f"undefined ({self.reason})"
-
-
-def r2_score(
-    y: NDArray[Any], prediction: NDArray[Any], targets: Sequence[str] | None = None
-) -> float | Undefined:
-    """R^2 = 1 - SS_res / SS_tot, SS_res = sum_i (y_hat_i - y_i)^2, SS_tot = sum_i (y_i -
-    mean(y))^2, per target column, then their plain mean (scikit-learn's
-    ``multioutput="uniform_average"``).
-
-    :class:`Undefined` when a target is constant (SS_tot = 0: R^2 divides by zero;
-    scikit-learn reports 0.0 or 1.0 there, a convention, not a score). ``targets``
-    names the columns of a multi-output ``y`` in that reason.
-    """
-    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    P = np.asarray(prediction, dtype=np.float64).reshape(len(y), -1)
-    total = np.sum((Y - Y.mean(axis=0)) ** 2, axis=0)
-    constant = np.flatnonzero(~(total > 0))
-    if constant.size:
-        if Y.shape[1] == 1:
-            which = "the target is constant"
-        else:
-            names = [
-                repr(targets[j]) if targets is not None and j < len(targets) else f"#{j + 1}"
-                for j in constant.tolist()
-            ]
-            which = f"target(s) {', '.join(names)} of {Y.shape[1]} are constant"
-        return Undefined(f"{which}: R^2 divides by the variance of the target, which is 0")
-    residual = np.sum((P - Y) ** 2, axis=0)
-    return float(np.mean(1.0 - residual / total))
-
-
-def format_score(value: float | Undefined) -> str:
-    """A score as printed: 6 significant digits, or ``undefined (reason)``."""
-    return str(value) if isinstance(value, Undefined) else f"{value:.6g}"
+from sigmoid_neuron.cli.common import Undefined, format_score, r2_score
 
 
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand."""
-    from sigmoid_neuron.cli.commands.train import add_max_columns_argument
+    from sigmoid_neuron.cli.common import add_max_columns_argument
 
     parser = subparsers.add_parser(
         "evaluate",
@@ -95,7 +52,7 @@ def register(subparsers: Any) -> None:
 
 def logits(model: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
     """The raw prediction z = W x + b (after the model's scaler): ``(n,)`` or ``(n, K)``."""
-    from sigmoid_neuron.cli.commands.predict import final_input
+    from sigmoid_neuron.cli.common import final_input
 
     estimator, Xt = final_input(model, X)
     if hasattr(estimator, "predict_logit"):
@@ -126,7 +83,7 @@ def metrics(
     The log loss is defined with one class in ``y`` too: the model's classes give
     p(y_i | x_i).
     """
-    from sigmoid_neuron.cli.commands.predict import apply_model
+    from sigmoid_neuron.cli.common import apply_model
     from sigmoid_neuron.functional import binary_cross_entropy_with_logits, log_softmax
 
     if kind == "logistic":
@@ -204,7 +161,7 @@ def read_targets(
 
 def _multi_output_targets(args: argparse.Namespace, metadata: dict[str, Any], k: int) -> list[str]:
     """The ``k`` target columns of a multi-output regression: --target A,B or the metadata."""
-    from sigmoid_neuron.cli.commands.predict import recorded_targets
+    from sigmoid_neuron.cli.common import recorded_targets
     from sigmoid_neuron.io.tables import parse_columns
 
     if args.target:
@@ -228,7 +185,7 @@ def _multi_output_targets(args: argparse.Namespace, metadata: dict[str, Any], k:
 
 def run(args: argparse.Namespace) -> int:
     """Print the scores; 0 on success."""
-    from sigmoid_neuron.cli.commands.predict import (
+    from sigmoid_neuron.cli.common import (
         load_model_file,
         model_features,
         model_kind,
@@ -281,7 +238,7 @@ def coefficient_summary(
     """
     import warnings
 
-    from sigmoid_neuron.cli.commands.predict import final_input
+    from sigmoid_neuron.cli.common import final_input
     from sigmoid_neuron.inference import InferenceWarning
 
     estimator, Xt = final_input(model, X)
