@@ -208,11 +208,29 @@ def final_input(model: Any, X: Any) -> tuple[Any, Any]:
     return estimator, _as_fitted(estimator, Xt)
 
 
-def apply_model(model: Any, method: str, X: Any) -> Any:
+def apply_model(model: Any, method: str, X: Any, offset: Any = None) -> Any:
     """``model.<method>(X)`` (e.g. ``predict``), through a Pipeline's steps, without
-    scikit-learn's feature-name warnings."""
+    scikit-learn's feature-name warnings; ``offset`` (None: none) is passed on."""
     estimator, Xt = final_input(model, X)
-    return getattr(estimator, method)(Xt)
+    if offset is None:
+        return getattr(estimator, method)(Xt)
+    return getattr(estimator, method)(Xt, offset=offset)
+
+
+def recorded_offset(metadata: dict[str, Any], table: Any, data: str) -> Any:
+    """The offset column the model was trained with (``offset_column`` in its metadata),
+    read from ``table`` (a DataFrame of DATA); None when the model has none."""
+    column = metadata.get("offset_column")
+    if column is None:
+        return None
+    from sigmoid_neuron.io.tables import numeric_column
+
+    if column not in table.columns:
+        raise ValueError(
+            f"DATA {data!r} has no column {column!r}: the model was trained with it as its "
+            "offset (train --offset-column); add that column to the table"
+        )
+    return numeric_column(table, column, f"DATA {data!r}")
 
 
 # =========================================================================== scores

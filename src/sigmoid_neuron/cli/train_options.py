@@ -54,6 +54,8 @@ RESUMABLE_OPTIONS = (
     "batch_size",
     "alpha",
     "l1_ratio",
+    "class_weight",
+    "offset_column",
     "tol",
     "features",
     "standardize",
@@ -81,6 +83,37 @@ def _learning_rate(text: str | None) -> float | str | None:
     if not value > 0:
         raise ValueError(f"--learning-rate must be > 0, got {text}")
     return value
+
+
+def _class_weight(text: str | None, model: str | None) -> dict[Any, float] | str | None:
+    """``--class-weight``: 'balanced', or ``LABEL=WEIGHT,...`` (a label that reads as a
+    number is that number, as the table's labels are)."""
+    if text is None:
+        return None
+    if (model or DEFAULT_MODEL) != "logistic":
+        raise ValueError("--class-weight applies to --model logistic only")
+    if text.strip() == "balanced":
+        return "balanced"
+    weights: dict[Any, float] = {}
+    for part in text.split(","):
+        label, sep, value = part.partition("=")
+        label = label.strip()
+        if not sep or not label:
+            raise ValueError(f"--class-weight must be 'balanced' or LABEL=WEIGHT,..., got {text!r}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(
+                f"--class-weight: the weight of {label!r} must be a number, got {value!r}"
+            ) from None
+        key: Any = label
+        try:
+            number = float(label)
+            key = int(number) if number.is_integer() else number
+        except ValueError:
+            pass
+        weights[key] = weight
+    return weights
 
 
 def _tol(text: str | None) -> tuple[bool, float | None]:
@@ -119,6 +152,7 @@ def build_estimator(args: argparse.Namespace) -> Any:
         ("batch_size", args.batch_size),
         ("alpha", args.alpha),
         ("l1_ratio", getattr(args, "l1_ratio", None)),
+        ("class_weight", _class_weight(getattr(args, "class_weight", None), args.model)),
         ("random_state", args.seed),
     ):
         if value is not None:

@@ -47,13 +47,20 @@ def summary(
     y: Any,
     names: list[str],
     losses: list[float],
+    offset: Any = None,
 ) -> str:
-    """The lines ``train`` prints after training (see the module docstring)."""
+    """The lines ``train`` prints after training (see the module docstring); the training
+    scores include the ``offset`` the model was fitted with."""
     import numpy as np
+
+    from sigmoid_neuron.cli.common import apply_model
+
+    def predict(X: Any) -> Any:
+        return model.predict(X) if offset is None else apply_model(model, "predict", X, offset)
 
     lines = [
         f"trained {args.model} ({type(fitted).__name__}) on {X.shape[0]} rows x "
-        f"{X.shape[1]} features of {args.data}, target {args.target!r}"
+        f"{X.shape[1]} features of {args.data}, target {args.target or 'label'!r}"
         + (", standardised" if args.standardize else ""),
     ]
     optimizer = getattr(fitted, "optimizer", None)
@@ -62,14 +69,14 @@ def summary(
     if losses:
         lines.append(f"training loss: first epoch {losses[0]:.6g}, last epoch {losses[-1]:.6g}")
     if args.model == "logistic":
-        lines.append(f"training accuracy {float(np.mean(model.predict(X) == y)):.4f}")
+        lines.append(f"training accuracy {float(np.mean(predict(X) == y)):.4f}")
     elif args.model == "linear":
         from sigmoid_neuron.cli.common import Undefined, r2_score
 
-        r2 = r2_score(np.asarray(y), np.asarray(model.predict(X)))
+        r2 = r2_score(np.asarray(y), np.asarray(predict(X)))
         lines.append(f"training R^2 {r2 if isinstance(r2, Undefined) else f'{r2:.4f}'}")
     else:
-        mse = float(np.mean((np.asarray(model.predict(X), dtype=float) - y) ** 2))
+        mse = float(np.mean((np.asarray(predict(X), dtype=float) - y) ** 2))
         lines.append(f"training MSE {mse:.6g}")
     coef = np.ravel(getattr(fitted, "coef_", []))
     if 0 < coef.size <= 10 and coef.size == len(names):

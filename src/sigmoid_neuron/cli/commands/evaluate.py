@@ -50,15 +50,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def logits(model: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
-    """The raw prediction z = W x + b (after the model's scaler): ``(n,)`` or ``(n, K)``."""
-    from sigmoid_neuron.cli.common import final_input
+def logits(model: Any, X: NDArray[np.floating], offset: Any = None) -> NDArray[np.float64]:
+    """The raw prediction z = W x + b (+ offset) (after the model's scaler): ``(n,)`` or
+    ``(n, K)``."""
+    from sigmoid_neuron.cli.common import apply_model, final_input
 
     estimator, Xt = final_input(model, X)
     if hasattr(estimator, "predict_logit"):
-        z = np.asarray(estimator.predict_logit(Xt), dtype=np.float64)
+        z = np.asarray(apply_model(model, "predict_logit", X, offset), dtype=np.float64)
     elif hasattr(estimator, "decision_function"):
-        z = np.asarray(estimator.decision_function(Xt), dtype=np.float64)
+        z = np.asarray(apply_model(model, "decision_function", X, offset), dtype=np.float64)
     else:
         coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
         z = np.asarray(Xt, dtype=np.float64) @ coef.T + np.ravel(estimator.intercept_)
@@ -73,8 +74,10 @@ def metrics(
     X: NDArray[np.floating],
     y: NDArray[Any],
     targets: Sequence[str] | None = None,
+    offset: Any = None,
 ) -> dict[str, float | Undefined]:
-    """The scores that fit the model kind, as ``{name: value}``.
+    """The scores that fit the model kind, as ``{name: value}`` (predictions with the
+    ``offset`` the model was trained with, if any).
 
     logistic: accuracy = mean(y_hat == y), log loss = -(1/n) sum_i log p(y_i | x_i);
     linear: MSE = (1/n) sum_i (y_hat_i - y_i)^2, R^2 = 1 - SS_res / SS_tot
@@ -95,16 +98,17 @@ def metrics(
                 f"its classes are {classes}"
             )
         index = np.array([classes.index(v) for v in np.asarray(y).tolist()])
-        z = logits(model, X)
+        z = logits(model, X, offset)
         if z.ndim == 1:  # binary: z is the logit of classes[1]
             log_loss = float(binary_cross_entropy_with_logits((index == 1).astype(float), z))
         else:
             log_p = np.asarray(log_softmax(z, axis=1))
             log_loss = float(-np.mean(log_p[np.arange(len(index)), index]))
-        accuracy = float(np.mean(np.asarray(apply_model(model, "predict", X)) == np.asarray(y)))
+        predicted = np.asarray(apply_model(model, "predict", X, offset))
+        accuracy = float(np.mean(predicted == np.asarray(y)))
         return {"accuracy": accuracy, "log loss": log_loss}
     y = np.asarray(y, dtype=np.float64)
-    prediction = np.asarray(apply_model(model, "predict", X), dtype=np.float64)
+    prediction = np.asarray(apply_model(model, "predict", X, offset), dtype=np.float64)
     if prediction.shape != y.shape:
         raise ValueError(
             f"the model predicts {_outputs(prediction)} per row but --target holds "
@@ -119,7 +123,7 @@ def metrics(
             f"--target: row {row} holds {float(y[row - 1]):g}; a sigmoid neuron's targets "
             f"must lie in [0, 1]"
         )
-    log_loss = float(binary_cross_entropy_with_logits(y, logits(model, X)))
+    log_loss = float(binary_cross_entropy_with_logits(y, logits(model, X, offset)))
     return {"log loss": log_loss, "MSE": mse}
 
 
@@ -190,9 +194,10 @@ def run(args: argparse.Namespace) -> int:
         model_features,
         model_kind,
         n_outputs,
+        recorded_offset,
         recorded_targets,
     )
-    from sigmoid_neuron.io.tables import read_xy
+    from sigmoid_neuron.io.tables import read_table, read_xy
 
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
@@ -215,19 +220,27 @@ def run(args: argparse.Namespace) -> int:
             max_columns=args.max_columns,
         )
         described = f"target {target!r}"
-    scores = metrics(model, kind, X, y, targets if k is not None else None)
+    offset = None
+    if metadata.get("offset_column") is not None:
+        table = read_table(args.data, max_columns=args.max_columns)
+        offset = recorded_offset(metadata, table, args.data)
+    scores = metrics(model, kind, X, y, targets if k is not None else None, offset)
     print(f"{kind} model {args.model} on {len(y)} rows of {args.data}, {described}")
     width = max(len(name) for name in scores)
     for name, value in scores.items():
         print(f"{name:<{width}}  {format_score(value)}")
     if getattr(args, "summary", False):
         print()
-        print(coefficient_summary(model, X, y, features))
+        print(coefficient_summary(model, X, y, features, offset))
     return 0
 
 
 def coefficient_summary(
-    model: Any, X: NDArray[np.floating], y: NDArray[Any], features: Sequence[str] | None = None
+    model: Any,
+    X: NDArray[np.floating],
+    y: NDArray[Any],
+    features: Sequence[str] | None = None,
+    offset: Any = None,
 ) -> str:
     """The final estimator's ``summary`` on ``X`` passed through the model's steps (so with
     a scaler the coefficients are those of the standardised features), as text; rows are
@@ -253,7 +266,7 @@ def coefficient_summary(
         Xt = pd.DataFrame(np.asarray(Xt), columns=names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InferenceWarning)
-        text = str(estimator.summary(Xt, y))
+        text = str(estimator.summary(Xt, y, offset=offset))
     if getattr(model, "steps", None) and len(model.steps) > 1:
         text += "\nCoefficients are per standard deviation of each feature (the model's scaler)."
     return text

@@ -18,6 +18,7 @@ from sigmoid_neuron.cli.common import (
     model_features,
     model_kind,
     n_outputs,
+    recorded_offset,
     recorded_targets,
 )
 
@@ -57,7 +58,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | None = None) -> Any:
+def prediction_table(
+    model: Any,
+    kind: str,
+    X: Any,
+    metadata: dict[str, Any] | None = None,
+    offset: Any = None,
+) -> Any:
     """A DataFrame of predictions: ``prediction`` (+ ``probability_<class>`` for classifiers).
 
     A multi-output regression gets one column per target, ``prediction_<target>`` with the
@@ -65,7 +72,7 @@ def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | N
     """
     import pandas as pd
 
-    prediction = np.asarray(apply_model(model, "predict", X))
+    prediction = np.asarray(apply_model(model, "predict", X, offset))
     if prediction.ndim == 2:
         k = prediction.shape[1]
         targets = recorded_targets(metadata or {})
@@ -75,7 +82,7 @@ def prediction_table(model: Any, kind: str, X: Any, metadata: dict[str, Any] | N
         )
     columns: dict[str, Any] = {"prediction": prediction}
     if kind == "logistic":
-        proba = np.asarray(apply_model(model, "predict_proba", X))
+        proba = np.asarray(apply_model(model, "predict_proba", X, offset))
         for k, cls in enumerate(model.classes_):
             columns[f"probability_{cls}"] = proba[:, k]
     return pd.DataFrame(columns)
@@ -90,8 +97,9 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out, "--out", args.model, args.data)
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
-    X, _ = read_features(args.data, features, max_columns=args.max_columns)
-    table = prediction_table(model, model_kind(model, metadata), X, metadata)
+    X, df = read_features(args.data, features, max_columns=args.max_columns)
+    offset = recorded_offset(metadata, df, args.data)
+    table = prediction_table(model, model_kind(model, metadata), X, metadata, offset)
     if args.out is None:
         try:
             table.to_csv(sys.stdout, index=False, lineterminator="\n")

@@ -80,8 +80,13 @@ def register(subparsers: Any) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register every option of ``train`` on ``parser``."""
-    parser.add_argument("data", metavar="DATA", help="training table, .csv or .parquet")
-    parser.add_argument("--target", required=True, metavar="COL", help="the target column")
+    parser.add_argument(
+        "data",
+        metavar="DATA",
+        help="training table, .csv or .parquet, or a sparse svmlight/LIBSVM file (.svm, "
+        ".svmlight, .libsvm: its labels are the target, kept sparse)",
+    )
+    parser.add_argument("--target", metavar="COL", help="the target column (required for a table)")
     parser.add_argument(
         "--model",
         choices=sorted(MODELS),
@@ -107,6 +112,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="the L1 share of the penalty: alpha (R ||w||_1 + (1 - R)/2 ||w||^2), 0 ridge "
         "(default), 1 the lasso; R > 0 gives exact zeros",
+    )
+    parser.add_argument(
+        "--class-weight",
+        metavar="W",
+        help="logistic only: 'balanced' (n / (K n_c)) or LABEL=WEIGHT,... (others weigh 1)",
+    )
+    parser.add_argument(
+        "--offset-column",
+        metavar="COL",
+        help="a column added to z = X w + b as a known term (not a feature); predict and "
+        "evaluate read the same column",
     )
     parser.add_argument(
         "--tol",
@@ -148,7 +164,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
-    """``(X, y, feature_names)`` of the training table named by the arguments."""
+    """``(X, y, feature_names)`` of the training data named by the arguments: a table, an
+    svmlight file (X a SciPy CSR matrix) or Dask files."""
+    from sigmoid_neuron.io.svmlight import is_svmlight, read_svmlight
     from sigmoid_neuron.io.tables import MAX_COLUMNS, parse_columns, read_xy
 
     features = parse_columns(args.features)
@@ -157,6 +175,20 @@ def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
         from sigmoid_neuron.cli.dask_input import load_dask_training_data
 
         return load_dask_training_data(args, args.target, features)
+    if is_svmlight(args.data):
+        return read_svmlight(args.data)
+    offset_column = getattr(args, "offset_column", None)
+    excluded = [offset_column] if offset_column else []
+    if features is None and excluded:
+        from sigmoid_neuron.io.tables import read_header
+
+        columns = read_header(args.data, max_columns=args.max_columns)
+        features = [c for c in columns if c not in (args.target, *excluded)]
+    elif features is not None and offset_column in features:
+        raise ValueError(
+            f"--offset-column {offset_column!r} is also in --features; an offset is a known "
+            "term, not a feature: leave it out of --features"
+        )
     return read_xy(
         args.data,
         args.target,
@@ -164,6 +196,25 @@ def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
         numeric_target=model != "logistic",
         max_columns=getattr(args, "max_columns", MAX_COLUMNS),
     )
+
+
+def load_offset(args: argparse.Namespace) -> Any:
+    """The ``--offset-column`` of the table (None without one), as floats."""
+    column = getattr(args, "offset_column", None)
+    if column is None:
+        return None
+    from sigmoid_neuron.io.svmlight import is_svmlight
+    from sigmoid_neuron.io.tables import numeric_column, read_table
+
+    if uses_dask(args) or is_svmlight(args.data):
+        raise ValueError(
+            "--offset-column needs a CSV/Parquet table read in memory; it is not available "
+            "with --dask or an svmlight file"
+        )
+    df = read_table(args.data, max_columns=args.max_columns)
+    if column not in df.columns:
+        raise ValueError(f"--offset-column {column!r} is not a column of DATA {args.data!r}")
+    return numeric_column(df, column, f"DATA {str(args.data)!r}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -174,10 +225,16 @@ def run(args: argparse.Namespace) -> int:
     """
     # a bad table (no rows, too many columns, repeated names) is refused from its
     # header, in a fraction of a second, before the heavy imports and any cluster
+    from sigmoid_neuron.io.svmlight import is_svmlight
+
+    if args.target is None and not is_svmlight(args.data):
+        raise ValueError("--target is required: name the target column of the table")
     if uses_dask(args):
         from sigmoid_neuron.io.table_files import check_table_files
 
         check_table_files(args.data, args.max_columns)
+    elif is_svmlight(args.data):
+        pass  # read (and checked) by scikit-learn's svmlight loader
     else:
         from sigmoid_neuron.io.tables import read_header
 
@@ -274,6 +331,7 @@ def _train_and_save(
     from sigmoid_neuron.io.model_file import save_model
 
     X, y, names = load_data(args)
+    offset = load_offset(args)
     callbacks: list[Any] = [checkpoint]
     show_progress = not args.quiet and sys.stderr.isatty()
     if show_progress:  # a tqdm bar on a terminal only, never in logs or pipes
@@ -287,18 +345,21 @@ def _train_and_save(
         from sigmoid_neuron.distributed.scaler import dask_standard_scaler
 
         scaler, X = dask_standard_scaler(X)  # one pass; X is standardised lazily from here
-        caught = _fit(estimator, X, y, args, checkpoint)
+        caught = _fit(estimator, X, y, args, checkpoint, offset)
         model: Any = Pipeline([("scaler", scaler), ("model", estimator)])
         summarised: Any = estimator  # the summary predicts the standardised X lazily
     else:
         if args.standardize:
+            import scipy.sparse
             from sklearn.pipeline import Pipeline
             from sklearn.preprocessing import StandardScaler
 
-            model = Pipeline([("scaler", StandardScaler()), ("model", estimator)])
+            # a sparse X is scaled, not centred: centring would fill in every zero
+            scaler = StandardScaler(with_mean=not scipy.sparse.issparse(X))
+            model = Pipeline([("scaler", scaler), ("model", estimator)])
         else:
             model = estimator
-        caught = _fit(model, X, y, args, checkpoint)
+        caught = _fit(model, X, y, args, checkpoint, offset)
         summarised = model
     report_warnings(caught, "train")
     fitted = final_estimator(model)
@@ -306,7 +367,8 @@ def _train_and_save(
     metadata = {
         "model": args.model,
         "features": names,
-        "target": args.target,
+        "target": args.target if args.target is not None else "label",
+        "offset_column": getattr(args, "offset_column", None),
         "standardize": bool(args.standardize),
         "trained_on": Path(args.data).name,
         "n_samples": int(X.shape[0]),
@@ -326,14 +388,14 @@ def _train_and_save(
         )
         return 130
     if not args.quiet:
-        print(summary(args, summarised, fitted, X, y, names, losses))
+        print(summary(args, summarised, fitted, X, y, names, losses, offset))
         if args.plot is not None:
             print(f"loss curve written to {args.plot}")
     return 0
 
 
 def _fit(
-    model: Any, X: Any, y: Any, args: argparse.Namespace, checkpoint: Any
+    model: Any, X: Any, y: Any, args: argparse.Namespace, checkpoint: Any, offset: Any = None
 ) -> list[warnings.WarningMessage]:
     """``model.fit(X, y)``; the warnings it raised. A divergence is a ``ValueError``
     saying that no model was written and which checkpoint, if any, is intact."""
@@ -342,7 +404,12 @@ def _fit(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model.fit(X, y)
+            if offset is None:
+                model.fit(X, y)
+            elif hasattr(model, "steps"):
+                model.fit(X, y, model__offset=offset)
+            else:
+                model.fit(X, y, offset=offset)
         except DivergenceError as exc:
             out = Path(args.out)
             previous = f" (the previous {args.out!r} is unchanged)" if out.exists() else ""
