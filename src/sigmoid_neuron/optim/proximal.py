@@ -26,7 +26,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.penalty import soft_threshold
-from sigmoid_neuron.optim.rules import RULES, AdamState
 
 Array = NDArray[Any]
 
@@ -36,6 +35,8 @@ __all__ = ["proximal_update", "step_scale"]
 def _default(rule: str, name: str) -> float:
     """The default of argument ``name`` of the rule's constructor (what the training loop
     builds it with)."""
+    from sigmoid_neuron.optim.rules import RULES  # loaded with the rules, not before
+
     return float(inspect.signature(RULES[rule]).parameters[name].default)
 
 
@@ -52,12 +53,14 @@ def step_scale(rule: str, state: Any) -> Any:
     if rule in ("momentum", "nesterov"):
         return 1.0 / (1.0 - _default(rule, "beta"))
     if rule == "adam":
+        from sigmoid_neuron.optim.rules import AdamState
+
         if not isinstance(state, AdamState):
             raise TypeError(f"adam's state must be an AdamState, got {type(state).__name__}")
         b2, eps = _default("adam", "b2"), _default("adam", "eps")
         k = max(int(state.count), 1)
         return 1.0 / (np.sqrt(np.asarray(state.nu, np.float64) / (1.0 - b2**k)) + eps)
-    raise ValueError(f"no proximal step for rule {rule!r}; use one of {tuple(RULES)}")
+    raise ValueError(f"no proximal step for rule {rule!r}; use gd, sgd, momentum, nesterov or adam")
 
 
 def proximal_update(theta: Array, weights: Array, eta: float, rule: str, state: Any) -> Array:
