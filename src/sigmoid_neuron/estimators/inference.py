@@ -10,24 +10,19 @@ for how to read the table.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_is_fitted
 
 from sigmoid_neuron.estimators._backend import _data_term
-from sigmoid_neuron.inference.covariance import Inference, ModelInfo, covariance
-from sigmoid_neuron.inference.passes import score_sums, separation_probe
-from sigmoid_neuron.inference.separation import InferenceWarning
-from sigmoid_neuron.inference.summary import InferenceSummary, header
-from sigmoid_neuron.inference.table import (
-    check_confidence_level,
-    coef_table,
-    flat_names,
-    parameter_index,
-)
+
+if TYPE_CHECKING:  # the inference package loads when a table is first asked for
+    import pandas as pd
+
+    from sigmoid_neuron.inference.covariance import Inference
+    from sigmoid_neuron.inference.summary import InferenceSummary
 from sigmoid_neuron.objective.links import MultinomialCrossEntropy
 
 Array = NDArray[Any]
@@ -123,6 +118,8 @@ class InferenceMixin:
         Parameters
         ----------
         confidence_level : float in (0, 1)"""
+        from sigmoid_neuron.inference.table import check_confidence_level, coef_table
+
         check_confidence_level(confidence_level)
         inference, index = self._inference(X, y, sample_weight, robust, clusters, offset)
         return coef_table(inference, index, confidence_level)
@@ -144,6 +141,9 @@ class InferenceMixin:
         Parameters
         ----------
         confidence_level : float in (0, 1)"""
+        from sigmoid_neuron.inference.summary import InferenceSummary, header
+        from sigmoid_neuron.inference.table import check_confidence_level, coef_table
+
         level = check_confidence_level(confidence_level)
         inference, index = self._inference(X, y, sample_weight, robust, clusters, offset)
         table = coef_table(inference, index, level)
@@ -191,6 +191,11 @@ class InferenceMixin:
     def _inference(
         self, X: Any, y: Any, sample_weight: Any, robust: Any, clusters: Any, offset: Any = None
     ) -> tuple[Inference, pd.Index]:
+        from sigmoid_neuron.inference.covariance import ModelInfo, covariance
+        from sigmoid_neuron.inference.passes import score_sums, separation_probe
+        from sigmoid_neuron.inference.separation import InferenceWarning
+        from sigmoid_neuron.inference.table import flat_names, parameter_index
+
         check_is_fitted(self)
         if not isinstance(robust, (bool, np.bool_)):
             raise ValueError(f"robust must be True or False, got {robust!r}")

@@ -39,7 +39,6 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import HalfSquaredError
-from sigmoid_neuron.optim.least_squares import solve_least_squares
 from sigmoid_neuron.optim.solvers import Callback, SolverResult
 
 Array = NDArray[Any]
@@ -124,6 +123,8 @@ def lstsq(
     ``max_iter`` are accepted for the solver interface and not needed; ``callback``
     sees the solution as iteration 1 (with J from the last pass, one exact refinement
     step before it: equal to the optimum's to rounding)."""
+    from sigmoid_neuron.optim.least_squares import solve_least_squares
+
     solution = solve_least_squares(objective, getattr(objective, "feature_names", None))
     theta = objective.pack(solution.coef, solution.intercept)
     value, gmax = solution.loss, solution.grad_max

@@ -24,12 +24,10 @@ message suggesting a fix.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from sigmoid_neuron.optim.lbfgs import lbfgs
-from sigmoid_neuron.optim.newton import newton
-from sigmoid_neuron.optim.owlqn import owlqn
-from sigmoid_neuron.optim.prox_newton import prox_newton
 from sigmoid_neuron.optim.solver_base import (
     Callback,
     Objective,
@@ -37,8 +35,18 @@ from sigmoid_neuron.optim.solver_base import (
     TwiceDifferentiableObjective,
 )
 
+if TYPE_CHECKING:
+    from sigmoid_neuron.optim.lbfgs_solver import lbfgs
+    from sigmoid_neuron.optim.newton_solver import newton
+    from sigmoid_neuron.optim.owlqn import owlqn
+    from sigmoid_neuron.optim.prox_newton import prox_newton
+
+    SOLVERS: dict[str, Callable[..., SolverResult]]
+
 __all__ = [
+    "L1_SOLVERS",
     "SOLVERS",
+    "SOLVER_MODULES",
     "Callback",
     "Objective",
     "SolverResult",
@@ -47,15 +55,35 @@ __all__ = [
     "newton",
     "owlqn",
     "prox_newton",
+    "solver_named",
 ]
 
-#: The full-batch solvers by name: ``solver(objective, theta0, *, tol, max_iter,
-#: callback) -> SolverResult``.
-SOLVERS: dict[str, Callable[..., SolverResult]] = {
-    "lbfgs": lbfgs,
-    "newton": newton,
-    "prox_newton": prox_newton,
-    "owlqn": owlqn,
+#: The full-batch solvers by name, each ``solver(objective, theta0, *, tol, max_iter,
+#: callback) -> SolverResult`` defined under that name in its module (imported when it
+#: is first used: a fit loads only the solver it runs).
+SOLVER_MODULES: dict[str, str] = {
+    "lbfgs": "sigmoid_neuron.optim.lbfgs_solver",
+    "newton": "sigmoid_neuron.optim.newton_solver",
+    "prox_newton": "sigmoid_neuron.optim.prox_newton",
+    "owlqn": "sigmoid_neuron.optim.owlqn",
 }
 #: The solvers that minimise an L1 part (the objective's ``l1_weights``) as well.
 L1_SOLVERS: tuple[str, ...] = ("prox_newton", "owlqn")
+
+
+def solver_named(name: str) -> Callable[..., SolverResult]:
+    """The solver registered as ``name`` in :data:`SOLVER_MODULES` (ValueError otherwise)."""
+    module = SOLVER_MODULES.get(name)
+    if module is None:
+        raise ValueError(f"unknown solver {name!r}; use one of {tuple(SOLVER_MODULES)}")
+    found: Callable[..., SolverResult] = getattr(importlib.import_module(module), name)
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    """``SOLVERS`` (every solver, by name) and each solver function, loaded on first use."""
+    if name == "SOLVERS":
+        return {key: solver_named(key) for key in SOLVER_MODULES}
+    if name in SOLVER_MODULES:
+        return solver_named(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from sigmoid_neuron.optim.rules import RULES
 from sigmoid_neuron.optim.schedules import Schedule, make_schedule
 
 #: Optimizers that take steps from gradients (mini-batch capable).
@@ -29,6 +28,8 @@ DEFAULT_SGD_BATCH_SIZE = 32
 
 def default_learning_rate(optimizer: str) -> float:
     """The update rule's own default rate (gd/sgd 0.1, momentum/nesterov 0.01, adam 0.001)."""
+    from sigmoid_neuron.optim.rules import RULES  # the rules load when a rule is asked for
+
     if optimizer not in RULES:
         raise ValueError(f"optimizer {optimizer!r} has no learning rate; use one of {UPDATE_RULES}")
     return float(inspect.signature(RULES[optimizer]).parameters["learning_rate"].default)

@@ -39,9 +39,8 @@ from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.standardized import StandardizedObjective
 from sigmoid_neuron.optim.auto import AUTO_LBFGS_TOL, choose_solver, lstsq
 from sigmoid_neuron.optim.proximal import proximal_update
-from sigmoid_neuron.optim.rules import RULES
 from sigmoid_neuron.optim.schedules import Schedule
-from sigmoid_neuron.optim.solvers import L1_SOLVERS, SOLVERS
+from sigmoid_neuron.optim.solvers import L1_SOLVERS, solver_named
 from sigmoid_neuron.training.config import FULL_BATCH_SOLVERS, TrainConfig
 from sigmoid_neuron.training.state import DivergenceError, TrainerState
 from sigmoid_neuron.training.stopping import StopReason, end_of_epoch, hooks
@@ -194,6 +193,8 @@ def _run_rule(
     loss includes the L1 part, and the gradient test is on the minimum-norm subgradient.
     """
     schedule = config.schedule()
+    from sigmoid_neuron.optim.rules import RULES  # loaded by the first run of an update rule
+
     rule = RULES[config.optimizer](learning_rate=schedule)
     l1 = objective.l1_weights if objective.penalty.has_l1 else None
     if state.opt_state is None:
@@ -300,7 +301,7 @@ def _run_solver(
         problem: Any = objective
         to_outer: Callable[[Array], Array] = np.asarray
     else:
-        solver = SOLVERS[name]
+        solver = solver_named(name)
         problem = StandardizedObjective.of(objective)
         to_outer = problem.to_outer
     state.opt_state = None

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.optim.rule_state import state_from_dict, state_to_dict
-from sigmoid_neuron.optim.rules import State
 from sigmoid_neuron.training.config import OPTIMIZERS
 from sigmoid_neuron.training.history import History
 from sigmoid_neuron.training.stopping import StopReason
+
+if TYPE_CHECKING:
+    from sigmoid_neuron.optim.rules import State
 
 Array = NDArray[Any]
 
@@ -92,7 +93,9 @@ class TrainerState:
         return {
             "params": [float(v) for v in np.asarray(self.params, dtype=np.float64)],
             "optimizer": self.optimizer,
-            "opt_state": None if self.opt_state is None else state_to_dict(self.opt_state),
+            "opt_state": None
+            if self.opt_state is None
+            else _rule_state().state_to_dict(self.opt_state),
             "epoch": int(self.epoch),
             "history": self.history.to_dict(),
             "rng": {
@@ -144,7 +147,9 @@ class TrainerState:
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {_short(repr(optimizer))}")
         opt_state = (
-            None if d.get("opt_state") is None else state_from_dict(optimizer, d["opt_state"])
+            None
+            if d.get("opt_state") is None
+            else _rule_state().state_from_dict(optimizer, d["opt_state"])
         )
         if opt_state is not None:
             _check_opt_state_shapes(opt_state, params.shape)
@@ -175,6 +180,13 @@ class TrainerState:
             stop_reason=_str_entry(d, "stop_reason"),
             n_iter=_int_entry(d, "n_iter"),
         )
+
+
+def _rule_state() -> Any:
+    """:mod:`sigmoid_neuron.optim.rule_state`, loaded when an optimizer state is saved or read."""
+    from sigmoid_neuron.optim import rule_state
+
+    return rule_state
 
 
 def _short(text: str, limit: int = 80) -> str:
