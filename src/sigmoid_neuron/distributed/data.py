@@ -20,6 +20,7 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 
 from sigmoid_neuron.distributed.inputs import (
@@ -59,9 +60,11 @@ GRAM_KEY = "sigmoid-neuron-block-gram"
 
 
 def _block_check(X: Array, y: Array, sample_weight: Array | None) -> Array:
-    """``[#non-finite X, #non-finite y, #bad weights, sum of weights]`` of one block."""
+    """``[#non-finite X, #non-finite y, #bad weights, sum of weights]`` of one block (a
+    sparse block: its stored values)."""
     out = np.zeros(4)
-    out[0] = X.size - np.count_nonzero(np.isfinite(X))
+    values = X.data if scipy.sparse.issparse(X) else X
+    out[0] = values.size - np.count_nonzero(np.isfinite(values))
     out[1] = y.size - np.count_nonzero(np.isfinite(y))
     if sample_weight is None:
         out[3] = X.shape[0]

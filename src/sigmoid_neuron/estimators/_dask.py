@@ -20,6 +20,7 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
+import scipy.sparse
 from numpy.typing import NDArray
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
@@ -250,13 +251,14 @@ class _BlockOutput:
         self.post = post
 
     def __call__(self, block: Array, coef: Array, intercept: Array, *extra: Any) -> Array:
-        if not np.all(np.isfinite(block)):
+        values = block.data if scipy.sparse.issparse(block) else block
+        if not np.all(np.isfinite(values)):
             raise ValueError(
                 "X contains NaN or infinity in a block being predicted; impute or drop "
                 "those rows first"
             )
         dtype = np.result_type(block.dtype, coef.dtype)
-        z: Array = block.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False)
+        z: Array = np.asarray(block.astype(dtype, copy=False) @ coef.T.astype(dtype, copy=False))
         z += intercept.astype(dtype, copy=False)
         return self.post(z, *extra)
 

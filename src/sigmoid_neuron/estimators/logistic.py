@@ -99,6 +99,8 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
                 "class_weight='balanced' is computed from all of y, which partial_fit never "
                 "sees; pass a dict of class weights instead"
             )
+        if self.classes_.size == 2 and Y.ndim == 2:  # the indicator as one column (Dask)
+            Y = Y[:, 0]
         per_class = class_weights(self.class_weight, self.classes_, Y, sample_weight)
         if Y.ndim == 1:  # two classes: Y = [y == classes_[1]]
             weights = per_class[0] + (per_class[1] - per_class[0]) * Y
