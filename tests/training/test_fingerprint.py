@@ -34,6 +34,8 @@ def _resume(path: Path, X_: np.ndarray, y_: np.ndarray, **changes: Any) -> None:
         (X[:-1], Y_BIN[:-1], {}, "119 rows"),
         (X, 1 - Y_BIN, {}, "training data differ"),
         (X, Y_BIN, {"alpha": 0.1}, "alpha is 0.0001 in the checkpoint but 0.1 now"),
+        (X, Y_BIN, {"l1_ratio": 0.5}, "l1_ratio is 0.0 in the checkpoint but 0.5 now"),
+        (X, Y_BIN, {"penalty_factor": [0.0, 1.0, 1.0]}, "penalty_factor is None"),
         (X, Y_BIN, {"optimizer": "adam"}, "optimizer is 'gd' in the checkpoint but 'adam' now"),
         (X, Y_BIN, {"learning_rate": 0.5}, "learning-rate schedule differs"),
         (X, Y_BIN, {"batch_size": 10}, "batch_size is None in the checkpoint but 10 now"),
@@ -84,3 +86,21 @@ def test_the_checkpoint_records_what_it_belongs_to(gd_checkpoint: Path) -> None:
     state = doc["state"]
     assert state["epoch"] == 10 and len(state["history"]["loss"]) == 10
     assert state["stop_reason"].startswith("ran max_epochs")
+
+
+def test_an_offset_and_a_sparse_matrix_are_part_of_the_data(tmp_path: Path) -> None:
+    import scipy.sparse
+
+    path = write_gd_checkpoint(tmp_path / "ck.json")
+    offset = np.linspace(-0.5, 0.5, X.shape[0])
+    kwargs = {**GD_KWARGS, "callbacks": [Checkpoint(path, resume_from=path)]}
+    with pytest.raises(ValueError, match="training data differ"):
+        LogisticRegression(**kwargs).fit(X, Y_BIN, offset=offset)
+    sparse = scipy.sparse.csr_matrix(X)
+    other = sparse.copy()
+    other.data[0] += 1e-9  # one stored value changed
+    first = tmp_path / "sparse.json"
+    LogisticRegression(**GD_KWARGS, callbacks=[Checkpoint(first, every=1)]).fit(sparse, Y_BIN)
+    with pytest.raises(ValueError, match="training data differ"):
+        resume = [Checkpoint(first, resume_from=first)]
+        LogisticRegression(**GD_KWARGS, callbacks=resume).fit(other, Y_BIN)

@@ -1,4 +1,4 @@
-"""Objective layer: linear predictor + pointwise loss + L2 penalty.
+"""Objective layer: linear predictor + pointwise loss + elastic-net penalty.
 
 ``make_objective(X, y, loss, ...)`` returns a :class:`LinearObjective` whose
 ``loss_gradient(theta)`` is all any solver needs.
@@ -13,6 +13,7 @@ from sigmoid_neuron.objective.links import (
     PointwiseLoss,
     SigmoidHalfSquaredError,
 )
+from sigmoid_neuron.objective.penalty import Penalty
 
 __all__ = [
     "LOSSES",
@@ -22,6 +23,7 @@ __all__ = [
     "HalfSquaredError",
     "LinearObjective",
     "MultinomialCrossEntropy",
+    "Penalty",
     "PointwiseLoss",
     "SigmoidHalfSquaredError",
     "make_objective",

@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse
 
 if TYPE_CHECKING:
     from sigmoid_neuron.training import TrainingContext
@@ -53,8 +54,9 @@ def data_fingerprint(objective: Any) -> dict[str, Any]:
     """What identifies the rows of ``objective.data``.
 
     ``{"kind", "n_samples", "n_features", "n_outputs", "dtype", "total_weight",
-    "sha256"}`` with ``sha256 = SHA-256(X, y, sample_weight)`` for in-memory data
-    (one read of the arrays) and None for data held elsewhere (Dask blocks).
+    "sha256"}`` with ``sha256 = SHA-256(X, y, sample_weight, offset)`` for in-memory data
+    (one read of the arrays; a CSR ``X`` as its values, indices and row pointers) and
+    None for data held elsewhere (Dask blocks).
     """
     data = objective.data
     n_samples = getattr(data, "n_samples", None)
@@ -68,8 +70,13 @@ def data_fingerprint(objective: Any) -> dict[str, Any]:
         "sha256": None,
     }
     X = getattr(data, "X", None)
+    offset = getattr(data, "offset", None)
+    extra = () if offset is None else (offset,)  # data without an offset hash as before
     if isinstance(X, np.ndarray):
-        fingerprint["sha256"] = _hash_arrays(X, data.y, data.sample_weight)
+        fingerprint["sha256"] = _hash_arrays(X, data.y, data.sample_weight, *extra)
+    elif scipy.sparse.issparse(X):  # the stored values and where they stand
+        parts = (X.data, X.indices, X.indptr, data.y, data.sample_weight, *extra)
+        fingerprint["sha256"] = _hash_arrays(*parts)
     return fingerprint
 
 
@@ -90,6 +97,10 @@ def training_settings(objective: Any, config: Any) -> dict[str, Any]:
     batch = None if n is None else int(config.effective_batch_size(int(n)))
     if batch is not None and n is not None and batch >= n:
         batch = None  # full batch, however it was asked for
+    penalty = getattr(objective, "penalty", None)
+    factor = getattr(penalty, "factor", None)
+    if factor is not None and bool(np.all(np.asarray(factor) == 1.0)):
+        factor = None  # the default: every feature penalised alike
     rates: list[float | None] = []
     if config.optimizer in UPDATE_RULES:
         schedule = config.schedule()
@@ -98,6 +109,8 @@ def training_settings(objective: Any, config: Any) -> dict[str, Any]:
         "optimizer": config.optimizer,
         "loss": type(objective.data.loss).__name__,
         "alpha": float(objective.alpha),
+        "l1_ratio": float(getattr(penalty, "l1_ratio", 0.0)),
+        "penalty_factor": None if factor is None else [float(v) for v in np.ravel(factor)],
         "fit_intercept": bool(objective.fit_intercept),
         "n_params": int(objective.n_params),
         "batch_size": batch,
@@ -136,6 +149,10 @@ def _describe_data(fp: dict[str, Any] | None) -> str:
     return shape + (f", sha256 {str(digest)[:12]}" if digest else "")
 
 
+#: settings added after checkpoints were first written, with the value older runs had
+_DEFAULT_SETTINGS: dict[str, Any] = {"l1_ratio": 0.0, "penalty_factor": None}
+
+
 def check_compatible(checkpoint: CheckpointData, context: TrainingContext | dict[str, Any]) -> None:
     """Refuse (ValueError naming each difference) to resume ``checkpoint`` in a run on
     other data or with other settings (``context``: a :class:`TrainingContext` or its
@@ -144,7 +161,9 @@ def check_compatible(checkpoint: CheckpointData, context: TrainingContext | dict
     problems: list[str] = []
     now = described["settings"]
     for key in sorted(set(now) | set(checkpoint.settings)):
-        old, new = checkpoint.settings.get(key), now.get(key)
+        # a setting a checkpoint predates holds its default (e.g. l1_ratio 0)
+        old = checkpoint.settings.get(key, _DEFAULT_SETTINGS.get(key))
+        new = now.get(key)
         if old != new:
             if key == "learning_rates":
                 problems.append(
