@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@# compile the numba kernels into their cache now, not in a user's first large fit
 	$(BIN)/python -c "from sigmoid_neuron.objective.kernels import warm_up_compiled; warm_up_compiled()"
+	@# bytecode for every module now, as pip does for an installed package (an editable
+	@# install does not, and PYTHONDONTWRITEBYTECODE would make every process recompile)
+	$(BIN)/python -m compileall -q src
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -43,6 +46,7 @@ browser:
 test: browser lint typecheck unit
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -63,7 +63,7 @@ def _block_check(X: Array, y: Array, sample_weight: Array | None) -> Array:
     """``[#non-finite X, #non-finite y, #bad weights, sum of weights]`` of one block (a
     sparse block: its stored values)."""
     out = np.zeros(4)
-    values = X.data if scipy.sparse.issparse(X) else X
+    values: Any = X.data if scipy.sparse.issparse(X) else X
     out[0] = values.size - np.count_nonzero(np.isfinite(values))
     out[1] = y.size - np.count_nonzero(np.isfinite(y))
     if sample_weight is None:

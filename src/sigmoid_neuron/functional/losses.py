@@ -93,24 +93,30 @@ def _reduce(losses: FloatArray, reduction: str, sample_weight: FloatArray | None
         return total / (s.sum() * per_sample)
 
 
-def _bce_with_logits(y: FloatArray, z: FloatArray) -> FloatArray:
-    """softplus(z) - y z = [(1-y) z if z >= 0 else -y z] + log1p(e^{-|z|}); all terms >= 0."""
-    coef = np.where(z >= 0, 1 - y, -y)
-    out = np.multiply(coef, z, out=np.zeros_like(z), where=coef != 0)  # 0 * inf := 0
-    e = _exp_neg_abs(z)
-    np.log1p(e, out=e)
-    np.add(out, e, out=out)
+def _bce_with_logits(y: FloatArray, z: FloatArray, e: FloatArray | None = None) -> FloatArray:
+    """softplus(z) - y z = [(1-y) z if z >= 0 else -y z] + log1p(e^{-|z|}); all terms >= 0.
+
+    The one pointwise formula of the binary cross-entropy on logits: this function, the
+    objective's :class:`~sigmoid_neuron.objective.links.BinaryCrossEntropy` and the
+    estimators all use it (``e = e^{-|z|}`` may be passed in when already computed; it
+    is not modified). ``1 - y`` is taken in the precision of ``z``.
+    """
+    one = np.ones((), dtype=np.result_type(y, z))
+    coef = np.where(z >= 0, one - y, -y)
+    out = np.multiply(coef, z, out=np.zeros(np.shape(z), coef.dtype), where=coef != 0)
+    np.add(out, np.log1p(_exp_neg_abs(z) if e is None else e), out=out)  # 0 * inf := 0 above
     return out
 
 
-def _bce_with_logits_derivative(y: FloatArray, z: FloatArray) -> FloatArray:
-    """sigma(z) - y, as (1 - y) - sigma(-z) for z >= 0 (exact where sigma(z) rounds to 1)."""
-    t = _exp_neg_abs(z)  # e^{-|z|}
-    d = np.add(t, 1, out=np.empty_like(z))
-    np.divide(t, d, out=t)  # sigma(-|z|)
-    pos = z >= 0
-    out = np.subtract(t, y, out=d)  # sigma(z) - y for z < 0
-    np.subtract(1 - y, t, out=out, where=pos)  # (1 - y) - sigma(-z) for z >= 0
+def _bce_with_logits_derivative(
+    y: FloatArray, z: FloatArray, e: FloatArray | None = None
+) -> FloatArray:
+    """sigma(z) - y, as (1 - y) - sigma(-z) for z >= 0 (exact where sigma(z) rounds to 1);
+    ``e = e^{-|z|}`` may be passed in (not modified)."""
+    t = _exp_neg_abs(z) if e is None else e
+    small = t / (t + 1)  # sigma(-|z|)
+    one = np.ones((), dtype=np.result_type(y, z))
+    out: FloatArray = np.where(z >= 0, (one - y) - small, small - y)
     return out
 
 

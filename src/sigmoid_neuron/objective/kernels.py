@@ -63,7 +63,6 @@ from sigmoid_neuron.objective.links import (
     HalfSquaredError,
     MultinomialCrossEntropy,
     PointwiseLoss,
-    SigmoidHalfSquaredError,
 )
 from sigmoid_neuron.objective.sparse_sums import sparse_sums
 from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
@@ -109,14 +108,8 @@ BLOCK_BYTES = 1 << 22
 HESSIAN_BLOCK_BYTES = 1 << 22
 
 
-# loss codes understood by the compiled kernel
-_SQUARED, _SIGMOID_SQUARED, _CROSS_ENTROPY, _MULTINOMIAL = 0, 1, 2, 3
-_LOSS_CODES: dict[type[PointwiseLoss], int] = {
-    HalfSquaredError: _SQUARED,
-    SigmoidHalfSquaredError: _SIGMOID_SQUARED,
-    BinaryCrossEntropy: _CROSS_ENTROPY,
-    MultinomialCrossEntropy: _MULTINOMIAL,
-}
+#: the multinomial loss's ``kernel_code`` (rows of several outputs; no CSR loop)
+_MULTINOMIAL = MultinomialCrossEntropy.kernel_code
 
 
 # --------------------------------------------------------------------------- BLAS path
@@ -203,10 +196,10 @@ def _resolve_method(method: str, X: Array, loss: PointwiseLoss) -> str:
     if method == "numba":
         if not HAVE_NUMBA:
             raise ValueError("method='numba' needs numba (pip install numba); use 'blas'")
-        if type(loss) not in _LOSS_CODES:
+        if loss.kernel_code is None:
             raise ValueError(
-                f"method='numba' supports the losses {[c.__name__ for c in _LOSS_CODES]}, "
-                f"got {type(loss).__name__}; use method='blas'"
+                f"method='numba' needs a loss with a compiled formula (kernel_code), got "
+                f"{type(loss).__name__}; use method='blas'"
             )
         if not _numba_ready(X):
             raise ValueError(
@@ -219,7 +212,8 @@ def _resolve_method(method: str, X: Array, loss: PointwiseLoss) -> str:
         return method
     if X.size < SMALL_SIZE:
         return "plain"
-    if X.size >= NUMBA_MIN_SIZE and HAVE_NUMBA and _numba_ready(X) and type(loss) in _LOSS_CODES:
+    compiled = loss.kernel_code is not None
+    if X.size >= NUMBA_MIN_SIZE and HAVE_NUMBA and _numba_ready(X) and compiled:
         return "numba"
     return "blas"
 
@@ -361,7 +355,7 @@ def fused_sums(
             )
     threads = default_threads() if n_threads is None else int(n_threads)
     if scipy.sparse.issparse(X):
-        code = _LOSS_CODES.get(type(loss)) if HAVE_NUMBA and W.shape[0] == 1 else None
+        code = loss.kernel_code if HAVE_NUMBA and W.shape[0] == 1 else None
         if method not in ("auto", "numba") or code == _MULTINOMIAL:
             code = None
         total_s, G_s, gb_s, H_s = sparse_sums(
@@ -387,7 +381,7 @@ def fused_sums(
         if resolved == "numba":
             rows = int(block_rows) if block_rows else _rows_for(CHUNK_BYTES, X)
             total, G, gb = _compiled()._numba_sums(
-                X, y, sample_weight, W, b, _LOSS_CODES[type(loss)], order, rows, threads
+                X, y, sample_weight, W, b, loss.kernel_code, order, rows, threads
             )
         else:
             # sized for the widened (float64) block

@@ -21,12 +21,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sigmoid_neuron.functional.activations import (
-    _exp_neg_abs,
-    _log_softmax,
-    _sigmoid,
-    _softplus,
-)
+from sigmoid_neuron.functional.activations import _exp_neg_abs, _log_softmax, _sigmoid
+from sigmoid_neuron.functional.losses import _bce_with_logits, _bce_with_logits_derivative
 
 Array = NDArray[np.floating]
 
@@ -42,6 +38,9 @@ class PointwiseLoss:
     name: ClassVar[str] = ""
     #: whether l(y, .) is convex in z (Newton's method needs it)
     convex: ClassVar[bool] = True
+    #: the loss's formula in the compiled kernels (:mod:`sigmoid_neuron.objective.compiled`
+    #: ``_pointwise1`` / ``_chunk_sums_k``); None: the loss runs on the BLAS path only
+    kernel_code: ClassVar[int | None] = None
 
     def predict(self, z: Array) -> Array:
         """The inverse link: the prediction ``y_hat`` from the raw prediction ``z``."""
@@ -64,6 +63,7 @@ class HalfSquaredError(PointwiseLoss):
     """l = (z - y)^2 / 2 with the identity link; dl/dz = z - y; d^2l/dz^2 = 1."""
 
     name = "squared_error"
+    kernel_code = 0
 
     def predict(self, z: Array) -> Array:
         """y_hat = z."""
@@ -93,6 +93,7 @@ class SigmoidHalfSquaredError(PointwiseLoss):
 
     name = "sigmoid_squared_error"
     convex = False
+    kernel_code = 1
 
     def predict(self, z: Array) -> Array:
         """y_hat = sigma(z) = 1 / (1 + e^-z)."""
@@ -131,28 +132,26 @@ class BinaryCrossEntropy(PointwiseLoss):
     """
 
     name = "cross_entropy"
+    kernel_code = 2
 
     def predict(self, z: Array) -> Array:
         """y_hat = sigma(z)."""
         return _sigmoid(z)
 
     def loss(self, y: Array, z: Array) -> Array:
-        """l = softplus(z) - y z."""
-        return (_softplus(z) - y * z)[:, 0]
+        """l = softplus(z) - y z (the functional API's formula, on the logits)."""
+        return _bce_with_logits(y, z)[:, 0]
 
     def loss_gradient(self, y: Array, z: Array) -> tuple[Array, Array]:
         """l = softplus(z) - y z, dl/dz = sigma(z) - y.
 
         For ``z >= 0`` the derivative is taken as ``(1 - y) - sigma(-z)``: equal, but
         with full relative accuracy where ``sigma(z)`` rounds to 1 (``y = 1``, large
-        ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0).
+        ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0). Both are the functional
+        API's formulas (``sigmoid_neuron.functional.losses``), sharing one ``exp``.
         """
-        e = _exp_neg_abs(z)  # one exp serves the loss and its derivative
-        small, _ = _sigmoid_pair(e)
-        one = np.ones((), dtype=np.result_type(y, z))  # 1 - y in z's precision, not y's
-        grad = np.where(z >= 0, (one - y) - small, small - y)
-        values = np.maximum(z, 0) + np.log1p(e) - y * z  # softplus(z) - y z
-        return values[:, 0], grad
+        e = _exp_neg_abs(z)
+        return _bce_with_logits(y, z, e)[:, 0], _bce_with_logits_derivative(y, z, e)
 
     def hessian(self, y: Array, z: Array) -> Array:
         """d^2 l / dz^2 = sigma(z)(1 - sigma(z)) = sigma(|z|) sigma(-|z|), accurate in the tails."""
@@ -167,6 +166,7 @@ class MultinomialCrossEntropy(PointwiseLoss):
     """
 
     name = "multinomial_cross_entropy"
+    kernel_code = 3
 
     def predict(self, z: Array) -> Array:
         """y_hat = softmax(z) along the class axis."""

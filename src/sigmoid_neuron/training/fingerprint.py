@@ -69,7 +69,7 @@ def data_fingerprint(objective: Any) -> dict[str, Any]:
         "total_weight": float(data.total_weight),
         "sha256": None,
     }
-    X = getattr(data, "X", None)
+    X: Any = getattr(data, "X", None)
     offset = getattr(data, "offset", None)
     extra = () if offset is None else (offset,)  # data without an offset hash as before
     if isinstance(X, np.ndarray):
