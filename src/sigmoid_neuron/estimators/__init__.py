@@ -1,6 +1,6 @@
 """scikit-learn estimators: SigmoidNeuron, LogisticRegression, LinearRegression.
 
-All three minimise ``weighted mean loss + alpha/2 ||W||^2`` (intercept unpenalised)
+All three minimise ``weighted mean loss + elastic-net penalty`` (intercept unpenalised)
 through :mod:`sigmoid_neuron.training`, with any optimizer of
 :data:`sigmoid_neuron.training.OPTIMIZERS`.
 """
