@@ -271,6 +271,14 @@ class DaskData:
             raise ValueError(
                 f"order must be 0 (loss), 1 (+gradient) or 2 (+Hessian), got {order!r}"
             )
+        coef, intercept = self.checked_parameters(coef, intercept)
+        params = self._broadcast((coef, intercept, self.loss))
+        result: Sums = self._one_pass(_block_sums_task, SUMS_KEY, params, order)
+        return result
+
+    def checked_parameters(self, coef: Any, intercept: Any) -> tuple[Array, Array]:
+        """``(coef (K, d), intercept (K,))`` in float64; ValueError for other shapes (the
+        blocks' tasks trust them)."""
         K, d = self.n_outputs, self.n_features
         coef = np.asarray(coef, dtype=np.float64)
         intercept = np.asarray(intercept, dtype=np.float64)
@@ -279,9 +287,7 @@ class DaskData:
                 f"coef must have shape ({K}, {d}) and intercept ({K},), got "
                 f"{coef.shape} and {intercept.shape}"
             )
-        params = self._broadcast((coef, intercept, self.loss))
-        result: Sums = self._one_pass(_block_sums_task, SUMS_KEY, params, order)
-        return result
+        return coef, intercept
 
     def moments(self) -> Moments:
         """Weighted column means and spreads of every row: one pass."""

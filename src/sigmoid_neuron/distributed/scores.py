@@ -149,14 +149,7 @@ def score_sums(
     ``robust`` adds the HC0 meat; ``clusters`` (Dask or in-memory, one label per row)
     the cluster score sums. The result is a NumPy :class:`ScoreSums`.
     """
-    K, d = data.n_outputs, data.n_features
-    coef = np.asarray(coef, dtype=np.float64)
-    intercept = np.asarray(intercept, dtype=np.float64)
-    if coef.shape != (K, d) or intercept.shape != (K,):
-        raise ValueError(
-            f"coef must have shape ({K}, {d}) and intercept ({K},), got {coef.shape} and "
-            f"{intercept.shape}"
-        )
+    coef, intercept = data.checked_parameters(coef, intercept)
     xs, ys, sws = _blocks(data)
     labels = [None] * len(xs) if clusters is None else cluster_blocks(data, clusters)
     params = _broadcast((coef, intercept, data.loss))

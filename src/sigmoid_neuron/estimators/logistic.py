@@ -281,10 +281,10 @@ def class_weights(class_weight: Any, classes: Array, Y: Any, sample_weight: Any 
         Yw = Y if sample_weight is None else (Y.T * sample_weight).T
         counts = Yw.sum(axis=0) if Y.ndim == 2 else Yw.sum()
         total = Y.shape[0] if sample_weight is None else sample_weight.sum()
-        if hasattr(counts, "compute"):
-            counts = counts.compute()
-        if hasattr(total, "compute"):
-            total = total.compute()
+        if hasattr(counts, "compute"):  # Dask: counts and total in one pass over y
+            import dask
+
+            counts, total = dask.compute(counts, total)
         counts = np.array([total - counts, counts]) if Y.ndim == 1 else np.asarray(counts)
         with np.errstate(divide="ignore"):
             return np.where(counts > 0, total / (K * counts.astype(np.float64)), 0.0)

@@ -72,16 +72,29 @@ def unnamed_columns(columns: Sequence[Any]) -> list[int]:
 
 
 def select_features(
-    columns: Sequence[str], target: str, features: Sequence[str] | None, source: str
+    columns: Sequence[str],
+    target: str,
+    features: Sequence[str] | None,
+    source: str,
+    offset: str | None = None,
 ) -> list[str]:
     """The feature columns of a table with header ``columns``: ``features`` (each present,
-    the target not among them), or by default every column but ``target``.
+    the target not among them), or by default every column but ``target`` (and the
+    ``offset`` column, a known term of the model, never a feature).
 
-    ``ValueError`` naming ``source`` for a missing target or feature column, a repeated
-    name, a default feature without a name (a file pandas saved with its index), or a
-    table holding the target alone.
+    ``ValueError`` naming ``source`` for a missing target, offset or feature column, a
+    repeated name, a default feature without a name (a file pandas saved with its index),
+    a table holding the target alone, or an offset column among ``features``.
     """
     require_columns(columns, [target], source, "--target")
+    if offset is not None:
+        if offset not in columns:
+            raise ValueError(f"--offset-column {offset!r} is not a column of {source}")
+        if features is not None and offset in features:
+            raise ValueError(
+                f"--offset-column {offset!r} is also in --features; an offset is a known "
+                "term, not a feature: leave it out of --features"
+            )
     if features is None:
         unnamed = unnamed_columns(columns)
         if unnamed:
@@ -90,7 +103,7 @@ def select_features(
                 "or choose the feature columns with --features (a file pandas saved with its "
                 "index has an unnamed first column: save it with index=False)"
             )
-        chosen = [c for c in columns if c != target]
+        chosen = [c for c in columns if c not in (target, offset)]
         if not chosen:
             raise ValueError(
                 f"{source} has only the target column {quote_name(target)}; it needs feature "

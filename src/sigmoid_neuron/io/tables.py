@@ -69,6 +69,7 @@ __all__ = [
     "select_features",
     "table_format",
     "write_table",
+    "xy_from_table",
 ]
 
 
@@ -162,8 +163,20 @@ def read_xy(
     refused. ``max_columns``: see :func:`read_table`.
     """
     df = read_table(path, max_columns=max_columns)
-    source = f"DATA {str(path)!r}"
-    features = select_features(list(df.columns), target, features, source)
+    return xy_from_table(df, target, features, numeric_target, f"DATA {str(path)!r}")
+
+
+def xy_from_table(
+    df: pd.DataFrame,
+    target: str,
+    features: Sequence[str] | None,
+    numeric_target: bool,
+    source: str,
+    offset: str | None = None,
+) -> tuple[NDArray[np.floating], NDArray[Any], list[str]]:
+    """``(X, y, feature_names)`` of a table already read (see :func:`read_xy`); the
+    ``offset`` column, if named, is never a feature (:func:`select_features`)."""
+    features = select_features(list(df.columns), target, features, source, offset)
     X = feature_matrix(df, features, source)
     if numeric_target:
         y: NDArray[Any] = numeric_column(df, target, source)

@@ -38,6 +38,7 @@ from sigmoid_neuron.optim.solver_base import (
     _check_inputs,
     _finite,
     _nonfinite_result,
+    _stalled_result,
 )
 
 _ARMIJO = 1e-4
@@ -151,17 +152,12 @@ def owlqn(
             if pairs:  # a stale curvature model: try again from steepest descent
                 pairs.clear()
                 continue
-            if -slope <= _NOISE * max(1.0, abs(J)) or viol <= 1e3 * _EPS * max(1.0, abs(J)):
-                message = (
-                    f"the objective cannot decrease further at float64 precision "
-                    f"(max|pseudo-gradient| = {viol:.3g}, tol = {tol:.3g})"
-                )
-                return SolverResult(theta, it, True, message, history, J, viol, n_evals)
-            message = (
-                f"the line search found no decrease at iteration {it + 1} "
-                f"(max|pseudo-gradient| = {viol:.3g}); standardise the features or raise alpha"
-            )
-            return SolverResult(theta, it, False, message, history, J, viol, n_evals)
+            scale = max(1.0, abs(J))
+            return _stalled_result(
+                theta, it, history, J, viol, n_evals,
+                at_precision=-slope <= _NOISE * scale or viol <= 1e3 * _EPS * scale,
+                measure="max|pseudo-gradient|", tol=tol,
+            )  # fmt: skip
         s, y = trial - theta, g_trial - g
         sy = float(s @ y)
         if sy > 1e-10 * float(np.linalg.norm(s)) * float(np.linalg.norm(y)):

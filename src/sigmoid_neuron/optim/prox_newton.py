@@ -49,6 +49,7 @@ from sigmoid_neuron.optim.solver_base import (
     _check_inputs,
     _finite,
     _nonfinite_result,
+    _stalled_result,
 )
 
 #: Coordinate-descent sweeps allowed per direction.
@@ -248,17 +249,11 @@ def prox_newton(
                 break
             t *= 0.5
         if not accepted:
-            if -delta <= _NOISE * max(1.0, abs(J)):
-                message = (
-                    f"the objective cannot decrease further at float64 precision "
-                    f"(max|subgradient| = {viol:.3g}, tol = {tol:.3g})"
-                )
-                return SolverResult(theta, it, True, message, history, J, viol, n_evals)
-            message = (
-                f"the line search found no decrease at iteration {it + 1} (max|subgradient| "
-                f"= {viol:.3g}); standardise the features or raise alpha"
-            )
-            return SolverResult(theta, it, False, message, history, J, viol, n_evals)
+            return _stalled_result(
+                theta, it, history, J, viol, n_evals,
+                at_precision=-delta <= _NOISE * max(1.0, abs(J)),
+                measure="max|subgradient|", tol=tol,
+            )  # fmt: skip
         if full is None:
             n_evals += 1
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

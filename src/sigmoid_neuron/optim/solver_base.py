@@ -129,3 +129,31 @@ def _nonfinite_result(
         loss=loss,
         n_evals=n_evals,
     )
+
+
+def _stalled_result(
+    theta: Array,
+    it: int,
+    history: list[float],
+    loss: float,
+    violation: float,
+    n_evals: int,
+    *,
+    at_precision: bool,
+    measure: str,
+    tol: float,
+) -> SolverResult:
+    """The end of a proximal solver whose line search found no decrease: converged when
+    the objective cannot decrease at float64 precision (``at_precision``), else not;
+    ``measure`` names the optimality measure ``violation`` (e.g. ``max|subgradient|``)."""
+    if at_precision:
+        message = (
+            f"the objective cannot decrease further at float64 precision "
+            f"({measure} = {violation:.3g}, tol = {tol:.3g})"
+        )
+        return SolverResult(theta, it, True, message, history, loss, violation, n_evals)
+    message = (
+        f"the line search found no decrease at iteration {it + 1} ({measure} = "
+        f"{violation:.3g}); standardise the features or raise alpha"
+    )
+    return SolverResult(theta, it, False, message, history, loss, violation, n_evals)

@@ -133,16 +133,12 @@ def _outputs(a: NDArray[Any]) -> str:
 
 
 def read_targets(
-    path: str, targets: list[str], features: list[str], max_columns: int | None = None
+    df: Any, path: str, targets: list[str], features: list[str]
 ) -> tuple[NDArray[np.floating], NDArray[np.float64]]:
-    """``(X, Y)`` of a multi-output regression: the features and the ``(n, k)`` targets.
+    """``(X, Y)`` of a multi-output regression from the table ``df`` read from ``path``:
+    the features and the ``(n, k)`` targets."""
+    from sigmoid_neuron.io.tables import feature_matrix, numeric_column
 
-    ``max_columns``: the column limit of :func:`sigmoid_neuron.io.tables.read_table`
-    (None: its default).
-    """
-    from sigmoid_neuron.io.tables import MAX_COLUMNS, feature_matrix, numeric_column, read_table
-
-    df = read_table(path, max_columns=MAX_COLUMNS if max_columns is None else max_columns)
     source = f"DATA {path!r}"
     missing = [t for t in targets if t not in df.columns]
     if missing:
@@ -197,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         recorded_offset,
         recorded_targets,
     )
-    from sigmoid_neuron.io.tables import read_table, read_xy
+    from sigmoid_neuron.io.tables import read_table, xy_from_table
 
     model, metadata = load_model_file(args.model)
     features = model_features(model, metadata, args.model)
@@ -205,25 +201,19 @@ def run(args: argparse.Namespace) -> int:
     k = n_outputs(model, kind)
     if k is not None:
         targets = _multi_output_targets(args, metadata, k)
-        X, y = read_targets(args.data, targets, features, args.max_columns)
+        df = read_table(args.data, max_columns=args.max_columns)  # the one read of DATA
+        X, y = read_targets(df, args.data, targets, features)
         described = f"targets {', '.join(map(repr, targets))} (scores averaged over them)"
     else:
         recorded = recorded_targets(metadata)
         target = args.target or (recorded[0] if recorded and len(recorded) == 1 else None)
         if target is None:
             raise ValueError(f"MODEL {args.model!r} does not record its target; pass --target COL")
-        X, y, _ = read_xy(
-            args.data,
-            target,
-            features,
-            numeric_target=kind != "logistic",
-            max_columns=args.max_columns,
-        )
+        df = read_table(args.data, max_columns=args.max_columns)  # the one read of DATA
+        source = f"DATA {str(args.data)!r}"
+        X, y, _ = xy_from_table(df, target, features, kind != "logistic", source)
         described = f"target {target!r}"
-    offset = None
-    if metadata.get("offset_column") is not None:
-        table = read_table(args.data, max_columns=args.max_columns)
-        offset = recorded_offset(metadata, table, args.data)
+    offset = recorded_offset(metadata, df, args.data)
     scores = metrics(model, kind, X, y, targets if k is not None else None, offset)
     print(f"{kind} model {args.model} on {len(y)} rows of {args.data}, {described}")
     width = max(len(name) for name in scores)

@@ -22,7 +22,7 @@ from sigmoid_neuron.cli.common import (
     recorded_targets,
 )
 
-__all__ = [  # the shared helpers are re-exported: evaluate imported them from here
+__all__ = [  # the shared helpers stay importable from here, where they used to live
     "KINDS",
     "apply_model",
     "final_input",

@@ -163,58 +163,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dask_arguments(parser)
 
 
-def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
-    """``(X, y, feature_names)`` of the training data named by the arguments: a table, an
-    svmlight file (X a SciPy CSR matrix) or Dask files."""
+def load_data(args: argparse.Namespace) -> tuple[Any, Any, list[str], Any]:
+    """``(X, y, feature_names, offset)`` of the training data named by the arguments: a
+    table (read once; ``offset`` its ``--offset-column``, else None), an svmlight file (X a
+    SciPy CSR matrix) or Dask files."""
     from sigmoid_neuron.io.svmlight import is_svmlight, read_svmlight
-    from sigmoid_neuron.io.tables import MAX_COLUMNS, parse_columns, read_xy
+    from sigmoid_neuron.io.tables import (
+        MAX_COLUMNS,
+        numeric_column,
+        parse_columns,
+        read_table,
+        xy_from_table,
+    )
 
     features = parse_columns(args.features)
     model = args.model or DEFAULT_MODEL
-    if uses_dask(args):  # DATA: files, a directory or a glob; one block of rows per file
-        from sigmoid_neuron.cli.dask_input import load_dask_training_data
-
-        return load_dask_training_data(args, args.target, features)
-    if is_svmlight(args.data):
-        return read_svmlight(args.data)
     offset_column = getattr(args, "offset_column", None)
-    excluded = [offset_column] if offset_column else []
-    if features is None and excluded:
-        from sigmoid_neuron.io.tables import read_header
-
-        columns = read_header(args.data, max_columns=args.max_columns)
-        features = [c for c in columns if c not in (args.target, *excluded)]
-    elif features is not None and offset_column in features:
-        raise ValueError(
-            f"--offset-column {offset_column!r} is also in --features; an offset is a known "
-            "term, not a feature: leave it out of --features"
-        )
-    return read_xy(
-        args.data,
-        args.target,
-        features,
-        numeric_target=model != "logistic",
-        max_columns=getattr(args, "max_columns", MAX_COLUMNS),
-    )
-
-
-def load_offset(args: argparse.Namespace) -> Any:
-    """The ``--offset-column`` of the table (None without one), as floats."""
-    column = getattr(args, "offset_column", None)
-    if column is None:
-        return None
-    from sigmoid_neuron.io.svmlight import is_svmlight
-    from sigmoid_neuron.io.tables import numeric_column, read_table
-
-    if uses_dask(args) or is_svmlight(args.data):
+    if offset_column is not None and (uses_dask(args) or is_svmlight(args.data)):
         raise ValueError(
             "--offset-column needs a CSV/Parquet table read in memory; it is not available "
             "with --dask or an svmlight file"
         )
-    df = read_table(args.data, max_columns=args.max_columns)
-    if column not in df.columns:
-        raise ValueError(f"--offset-column {column!r} is not a column of DATA {args.data!r}")
-    return numeric_column(df, column, f"DATA {str(args.data)!r}")
+    if uses_dask(args):  # DATA: files, a directory or a glob; one block of rows per file
+        from sigmoid_neuron.cli.dask_input import load_dask_training_data
+
+        return (*load_dask_training_data(args, args.target, features), None)
+    if is_svmlight(args.data):
+        return (*read_svmlight(args.data), None)
+    df = read_table(args.data, max_columns=getattr(args, "max_columns", MAX_COLUMNS))
+    source = f"DATA {str(args.data)!r}"
+    X, y, names = xy_from_table(
+        df, args.target, features, model != "logistic", source, offset_column
+    )
+    offset = None if offset_column is None else numeric_column(df, offset_column, source)
+    return X, y, names, offset
 
 
 def run(args: argparse.Namespace) -> int:
@@ -330,8 +312,7 @@ def _train_and_save(
     from sigmoid_neuron.cli.train_report import losses_of, plot_history, summary
     from sigmoid_neuron.io.model_file import save_model
 
-    X, y, names = load_data(args)
-    offset = load_offset(args)
+    X, y, names, offset = load_data(args)
     callbacks: list[Any] = [checkpoint]
     show_progress = not args.quiet and sys.stderr.isatty()
     if show_progress:  # a tqdm bar on a terminal only, never in logs or pipes
