@@ -23,6 +23,7 @@ from sigmoid_neuron.optim.solver_base import (
     _finite,
     _grad_max,
     _nonfinite_result,
+    _stalled_result,
 )
 
 #: Up to this many parameters the Newton step is taken on the range of H (eigh).
@@ -223,18 +224,13 @@ def newton(
             if not fresh:  # the kept Hessian's step failed: try again with a fresh one
                 H = None
                 continue
-            if noise or -slope / 2 <= _NOISE * max(1.0, abs(f)):
-                message = (
-                    f"the objective cannot decrease further at float64 precision "
-                    f"(max|grad| = {gmax:.3g}, tol = {tol:.3g})"
-                )
-                return SolverResult(theta, it, True, message, history, f, gmax, n_evals)
-            message = (
-                f"the line search found no decrease at iteration {it + 1} (max|grad| = "
-                f"{gmax:.3g}); the problem may be badly conditioned: standardise the "
-                "features or raise alpha, or use solver='lbfgs'"
-            )
-            return SolverResult(theta, it, False, message, history, f, gmax, n_evals)
+            return _stalled_result(
+                theta, it, history, f, gmax, n_evals,
+                at_precision=noise or -slope / 2 <= _NOISE * max(1.0, abs(f)),
+                measure="max|grad|", tol=tol,
+                advice="the problem may be badly conditioned: standardise the features or "
+                "raise alpha, or use solver='lbfgs'",
+            )  # fmt: skip
         g_new = np.asarray(g_trial, dtype=np.float64)
         # keep H while the full step contracts the gradient at least fourfold (the
         # quadratic phase, where the Hessian hardly changes between iterates): the next

@@ -142,10 +142,12 @@ def _stalled_result(
     at_precision: bool,
     measure: str,
     tol: float,
+    advice: str = "standardise the features or raise alpha",
 ) -> SolverResult:
     """The end of a proximal solver whose line search found no decrease: converged when
     the objective cannot decrease at float64 precision (``at_precision``), else not;
-    ``measure`` names the optimality measure ``violation`` (e.g. ``max|subgradient|``)."""
+    ``measure`` names the optimality measure ``violation`` (e.g. ``max|subgradient|``),
+    ``advice`` what to try when the search failed."""
     if at_precision:
         message = (
             f"the objective cannot decrease further at float64 precision "
@@ -154,6 +156,6 @@ def _stalled_result(
         return SolverResult(theta, it, True, message, history, loss, violation, n_evals)
     message = (
         f"the line search found no decrease at iteration {it + 1} ({measure} = "
-        f"{violation:.3g}); standardise the features or raise alpha"
+        f"{violation:.3g}); {advice}"
     )
     return SolverResult(theta, it, False, message, history, loss, violation, n_evals)
