@@ -1,12 +1,21 @@
 """The one place an estimator chooses its backend: Dask collections go to
 :class:`~sigmoid_neuron.distributed.DaskData` (blocks, tree reductions, never gathered),
-everything else to the in-memory ``ArrayData`` (NumPy arrays or SciPy CSR matrices)."""
+everything else to the in-memory ``ArrayData`` (NumPy arrays or SciPy CSR matrices).
+
+Every step that differs between the two is a function here: validating the fit's input
+(:func:`fit_inputs`), the data term (:func:`_data_term`), the labels and range of the
+targets (:func:`target_labels`, :func:`encode_classes`, :func:`target_range`), the
+predictions (:func:`predict`) and the scores (:func:`score`). The estimators call these
+and never test for Dask themselves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from sigmoid_neuron.objective.array_data import as_array_data
 from sigmoid_neuron.objective.linear import DataTerm
@@ -49,3 +58,133 @@ def _dask_offset(offset: Any, Y: Any) -> Any:
     if Y.ndim == 2 and off.ndim == 1:
         off = off[:, None]
     return off.rechunk({0: Y.chunks[0]})
+
+
+def fit_inputs(
+    estimator: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, y_params: dict[str, Any]
+) -> tuple[Any, Any, Any]:
+    """The validated ``(X, y, sample_weight)`` of a fit.
+
+    NumPy-like input (via scikit-learn): 2-D, finite, float64 or float32 (float32 is
+    kept), dense or CSR/CSC, y one value per row, weights finite and >= 0. Dask input (X
+    a Dask array or DataFrame): shapes, dtypes and feature names are checked without
+    computing, X, y and the weights are persisted together once and stay Dask arrays;
+    the data term checks finiteness and weights in one pass.
+    """
+    if _is_dask(X):
+        from sigmoid_neuron.estimators._dask import fit_inputs as dask_fit_inputs
+
+        return dask_fit_inputs(
+            estimator,
+            X,
+            y,
+            sample_weight,
+            reset=reset,
+            numeric_y=y_params["y_numeric"],
+            multi_output=y_params["multi_output"],
+        )
+    from sklearn import get_config
+    from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, validate_data
+
+    from sigmoid_neuron.objective.kernels import all_finite
+
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        dtype=[np.float64, np.float32],
+        accept_sparse=["csr", "csc"],
+        ensure_all_finite=False,  # checked below on all cores, without a temporary
+        **y_params,
+    )
+    values = X.data if scipy.sparse.issparse(X) else X
+    if not get_config()["assume_finite"] and not all_finite(values):
+        _assert_all_finite(values, input_name="X", estimator_name=type(estimator).__name__)
+        raise ValueError("Input X contains NaN or infinity; remove or impute those values")
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+    return X, y, sample_weight
+
+
+def target_labels(y: Any, check: Callable[[Any], None]) -> Any:
+    """The sorted distinct labels of ``y``, after ``check`` (e.g. scikit-learn's
+    ``check_classification_targets``) has seen the targets: all of an in-memory ``y``, the
+    labels of a Dask ``y`` (found in one pass)."""
+    if _is_dask(y):
+        from sigmoid_neuron.estimators._dask import class_labels
+
+        labels = class_labels(y)
+        check(labels)
+        return labels
+    values = np.asarray(y)
+    check(values)
+    return np.unique(values)
+
+
+def encode_classes(y: Any, classes: Any) -> Any:
+    """``[y == classes[1]]`` (two classes) or the one-hot ``(n, K)`` encoding, float64;
+    lazy, block by block, on Dask (where two classes give one ``(n, 1)`` column)."""
+    if _is_dask(y):
+        from sigmoid_neuron.estimators._dask import one_hot
+
+        return one_hot(y, classes)
+    if classes.size == 2:
+        return (y == classes[1]).astype(np.float64)
+    return (y[:, None] == classes[None, :]).astype(np.float64)
+
+
+def target_range(y: Any) -> tuple[float, float]:
+    """``(min, max)`` of the targets (of the finite ones, in one pass, on Dask)."""
+    if _is_dask(y):
+        from sigmoid_neuron.estimators._dask import finite_range
+
+        return finite_range(y)
+    return float(y.min()), float(y.max())
+
+
+def predict(
+    estimator: Any,
+    X: Any,
+    post: Callable[..., Any],
+    *extra: Any,
+    n_outputs: int | None = None,
+    dtype: Any = None,
+    offset: Any = None,
+) -> Any:
+    """``post(z, *extra)`` of ``z = X W^T + b (+ offset)``: a NumPy array, or for Dask input
+    a lazy Dask array, one task per row block (``n_outputs``: its columns, None for 1-D;
+    ``dtype``: its dtype, default that of ``z``)."""
+    if _is_dask(X):
+        if offset is not None:
+            raise ValueError(
+                "offset in predictions is supported for NumPy and SciPy input; for Dask "
+                "input add the offset to decision_function's output"
+            )
+        from sigmoid_neuron.estimators._dask import predict_lazy
+
+        return predict_lazy(estimator, X, post, *extra, n_outputs=n_outputs, dtype=dtype)
+    return post(estimator._decision(X, offset), *extra)
+
+
+def score(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    sample_weight: Any,
+    metric: str,
+    in_memory: Callable[[Any, Any, Any], float],
+) -> float:
+    """``in_memory(X, y, sample_weight)`` (scikit-learn's mixin score), or on Dask input
+    ``sklearn.metrics.<metric>(y, predict(X), sample_weight)`` with the Dask parts computed
+    in one graph."""
+    if not _is_dask(X):
+        return float(in_memory(X, y, sample_weight))
+    import sklearn.metrics  # only here: a fit never needs it
+
+    from sigmoid_neuron.estimators._dask import score_inputs
+
+    pred, y, sample_weight = score_inputs(estimator, X, y, sample_weight)
+    return float(getattr(sklearn.metrics, metric)(y, pred, sample_weight=sample_weight))

@@ -22,22 +22,14 @@ from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse
 from numpy.typing import NDArray
-from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_sample_weight,
-    validate_data,
-)
 
-from sigmoid_neuron.estimators._backend import _data_term, _is_dask
+from sigmoid_neuron.estimators._backend import _data_term, fit_inputs
 from sigmoid_neuron.estimators._prediction import PredictionMixin
 from sigmoid_neuron.estimators._state import FittedStateMixin
-from sigmoid_neuron.objective.kernels import all_finite
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import PointwiseLoss
 from sigmoid_neuron.optim.schedules import SCHEDULES
@@ -168,38 +160,9 @@ class _LinearModel(PredictionMixin, FittedStateMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
-        params = self._y_validation_params()
-        if _is_dask(X):
-            from sigmoid_neuron.estimators._dask import fit_inputs
-
-            return fit_inputs(
-                self,
-                X,
-                y,
-                sample_weight,
-                reset=reset,
-                numeric_y=params["y_numeric"],
-                multi_output=params["multi_output"],
-            )
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,  # checked below on all cores, without a temporary
-            **params,
+        return fit_inputs(
+            self, X, y, sample_weight, reset=reset, y_params=self._y_validation_params()
         )
-        values = X.data if scipy.sparse.issparse(X) else X
-        if not get_config()["assume_finite"] and not all_finite(values):
-            _assert_all_finite(values, input_name="X", estimator_name=type(self).__name__)
-            raise ValueError("Input X contains NaN or infinity; remove or impute those values")
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        return X, y, sample_weight
 
     def _check_callbacks(self) -> list[Any]:
         callbacks = list(self.callbacks or [])

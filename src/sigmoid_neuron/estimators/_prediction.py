@@ -10,14 +10,14 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sigmoid_neuron.estimators._backend import _is_dask
+from sigmoid_neuron.estimators._backend import predict
 from sigmoid_neuron.objective.array_data import check_offset
 
 Array = NDArray[Any]
 
 
 class PredictionMixin:
-    """``_output``, ``_decision`` and ``_score_dask`` over the coefficients that
+    """``_output`` and ``_decision`` over the coefficients that
     ``_coefficients()`` returns (``(K, d)`` and ``(K,)``)."""
 
     def _coefficients(self) -> tuple[Array, Array]:
@@ -39,23 +39,7 @@ class PredictionMixin:
         its dtype, default that of ``z``); otherwise a NumPy array. ``offset`` (``(n,)``
         or ``(n, K)``) is added to ``z`` first (NumPy and SciPy input).
         """
-        if _is_dask(X):
-            if offset is not None:
-                raise ValueError(
-                    "offset in predictions is supported for NumPy and SciPy input; for Dask "
-                    "input add the offset to decision_function's output"
-                )
-            from sigmoid_neuron.estimators._dask import predict_lazy
-
-            return predict_lazy(self, X, post, *extra, n_outputs=n_outputs, dtype=dtype)
-        return post(self._decision(X, offset), *extra)
-
-    def _score_dask(self, X: Any, y: Any, sample_weight: Any, metric: Callable[..., Any]) -> float:
-        """``metric(y, predict(X), sample_weight)`` with the Dask parts computed in one go."""
-        from sigmoid_neuron.estimators._dask import score_inputs
-
-        pred, y, sample_weight = score_inputs(self, X, y, sample_weight)
-        return float(metric(y, pred, sample_weight=sample_weight))
+        return predict(self, X, post, *extra, n_outputs=n_outputs, dtype=dtype, offset=offset)
 
     def _decision(self, X: Any, offset: Any = None) -> Array:
         """Raw predictions ``z = X W^T + b (+ offset)``, shape ``(n, K)``."""

@@ -10,7 +10,8 @@ from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._backend import score
+from sigmoid_neuron.estimators._base import _LinearModel, _uses_updates
 from sigmoid_neuron.estimators._docs import document
 from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.objective import HalfSquaredError, PointwiseLoss
@@ -147,11 +148,7 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, InferenceMixin, _Linear
 
         On Dask input the predictions, y and the weights are computed in one graph.
         """
-        if _is_dask(X):
-            from sklearn.metrics import r2_score  # only here: a fit never needs it
-
-            return self._score_dask(X, y, sample_weight, r2_score)
-        return float(super().score(X, y, sample_weight))
+        return score(self, X, y, sample_weight, "r2_score", super().score)
 
     # ------------------------------------------------------------ fitted state
 

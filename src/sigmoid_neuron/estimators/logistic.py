@@ -12,7 +12,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._backend import encode_classes, score, target_labels
+from sigmoid_neuron.estimators._base import _LinearModel, _uses_updates
 from sigmoid_neuron.estimators._docs import document
 from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.functional.activations import _log_sigmoid, _log_softmax, _sigmoid, _softmax
@@ -111,16 +112,8 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
     def _prepare_targets(
         self, y: Any, *, first: bool, classes: Any = None
     ) -> tuple[PointwiseLoss, Any]:
-        if _is_dask(y):
-            # one pass over y for its labels; the encoding stays lazy (one-hot per block)
-            from sigmoid_neuron.estimators._dask import class_labels, one_hot
-
-            present = class_labels(y)
-            check_classification_targets(present)
-        else:
-            labels = np.asarray(y)
-            check_classification_targets(labels)
-            present = np.unique(labels)
+        # one pass over a Dask y for its labels; the encoding stays lazy (one-hot per block)
+        present = target_labels(y, check_classification_targets)
         if first:
             found = present if classes is None else np.unique(np.asarray(classes))
             if found.size < 2:
@@ -136,13 +129,8 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
                 f"y contains labels {unknown.tolist()} not in classes_ {self.classes_.tolist()}; "
                 "pass every label in classes= on the first partial_fit call"
             )
-        if _is_dask(y):
-            loss = BinaryCrossEntropy() if self.classes_.size == 2 else MultinomialCrossEntropy()
-            return loss, one_hot(y, self.classes_)
-        if self.classes_.size == 2:
-            return BinaryCrossEntropy(), (y == self.classes_[1]).astype(np.float64)
-        onehot = y[:, None] == self.classes_[None, :]
-        return MultinomialCrossEntropy(), onehot.astype(np.float64)
+        loss = BinaryCrossEntropy() if self.classes_.size == 2 else MultinomialCrossEntropy()
+        return loss, encode_classes(y, self.classes_)
 
     def _set_coefficients(self, coef: Array, intercept: Array) -> None:
         self.coef_ = coef.copy()
@@ -232,11 +220,7 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
 
         On Dask input the predictions, y and the weights are computed in one graph.
         """
-        if _is_dask(X):
-            from sklearn.metrics import accuracy_score  # only here: a fit never needs it
-
-            return self._score_dask(X, y, sample_weight, accuracy_score)
-        return float(super().score(X, y, sample_weight))
+        return score(self, X, y, sample_weight, "accuracy_score", super().score)
 
     # ------------------------------------------------------------ fitted state
 

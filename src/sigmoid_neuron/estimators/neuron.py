@@ -11,7 +11,8 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import Tags
 from sklearn.utils.metaestimators import available_if
 
-from sigmoid_neuron.estimators._base import _is_dask, _LinearModel, _uses_updates
+from sigmoid_neuron.estimators._backend import score, target_range
+from sigmoid_neuron.estimators._base import _LinearModel, _uses_updates
 from sigmoid_neuron.estimators._docs import document
 from sigmoid_neuron.estimators.inference import InferenceMixin
 from sigmoid_neuron.functional.activations import _sigmoid
@@ -108,12 +109,7 @@ class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
     def _prepare_targets(
         self, y: Any, *, first: bool, classes: Any = None
     ) -> tuple[PointwiseLoss, Any]:
-        if _is_dask(y):  # one pass; non-finite targets are reported by the check pass
-            from sigmoid_neuron.estimators._dask import finite_range
-
-            low, high = finite_range(y)
-        else:
-            low, high = float(y.min()), float(y.max())
+        low, high = target_range(y)  # Dask: non-finite targets are reported by the check pass
         if not (0.0 <= low and high <= 1.0):
             raise ValueError(
                 f"y must lie in [0, 1] for SigmoidNeuron (probabilities or soft targets such "
@@ -182,11 +178,7 @@ class SigmoidNeuron(RegressorMixin, InferenceMixin, _LinearModel):
 
         On Dask input the predictions, y and the weights are computed in one graph.
         """
-        if _is_dask(X):
-            from sklearn.metrics import r2_score  # only here: a fit never needs it
-
-            return self._score_dask(X, y, sample_weight, r2_score)
-        return float(super().score(X, y, sample_weight))
+        return score(self, X, y, sample_weight, "r2_score", super().score)
 
 
 def _first_column(z: Array) -> Array:
