@@ -39,6 +39,7 @@ def _sparse(seed: int = 0) -> tuple[scipy.sparse.csr_matrix, Any]:
     [
         {"optimizer": "auto"},
         {"optimizer": "lbfgs", "alpha": 1e-2},
+        {"optimizer": "working_set", "alpha": 2e-2, "l1_ratio": 0.8},
         {"optimizer": "gd", "learning_rate": 0.5, "tol": None, "max_epochs": 20},
     ],
 )
@@ -73,3 +74,29 @@ def test_class_weights_on_dask_targets_equal_numpy() -> None:
     )
     ref = LogisticRegression(**settings).fit(X, labels)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-9, atol=1e-10)
+
+
+def test_working_sets_on_wide_csr_blocks_equal_in_memory(monkeypatch) -> None:
+    from sigmoid_neuron.distributed.data import DaskData
+
+    rng = np.random.default_rng(7)
+    X = scipy.sparse.random(2000, 300, density=0.05, format="csr", random_state=7)
+    w = np.zeros(300)
+    w[:6] = rng.normal(scale=6.0, size=6)
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-(X @ w)))).astype(float)
+    restricted: list[int] = []
+    original = DaskData.columns
+
+    def spy(self, columns):
+        restricted.append(len(columns))
+        return original(self, columns)
+
+    monkeypatch.setattr(DaskData, "columns", spy)
+    settings = {"optimizer": "working_set", "alpha": 0.01, "l1_ratio": 1.0, "tol": 1e-10}
+    Xd = da.from_array(X, chunks=(ROWS, 300), asarray=False)
+    ours = LogisticRegression(**settings).fit(Xd, da.from_array(y, chunks=ROWS))
+    ref = LogisticRegression(**settings).fit(X, y)
+    assert restricted and max(restricted) < 150  # subproblems on a few of the 300 columns
+    np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-8)
+    assert 0 < np.count_nonzero(ref.coef_) < 100

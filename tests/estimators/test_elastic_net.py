@@ -145,7 +145,7 @@ def test_sigmoid_neuron_with_soft_targets_matches_glum() -> None:
     assert np.sum(model.coef_ == 0) >= 10
 
 
-def test_auto_chooses_owlqn_for_a_non_convex_loss_and_wide_problems() -> None:
+def test_auto_chooses_owlqn_for_a_non_convex_loss_and_working_sets_when_wide() -> None:
     X, y = _cancer()
     X = (X - X.mean(0)) / X.std(0)
     soft = 0.1 + 0.8 * y
@@ -163,13 +163,13 @@ def test_auto_chooses_owlqn_for_a_non_convex_loss_and_wide_problems() -> None:
     Xw = rng.normal(size=(2000, 1200))  # n p^2 + p^3 / 3 above auto.CHEAP_NEWTON
     yw = (Xw[:, :5].sum(1) + rng.normal(size=2000) > 0).astype(int)
     wide = LogisticRegression(alpha=0.02, l1_ratio=1.0, tol=1e-8).fit(Xw, yw)
-    assert wide.solver_ == "owlqn"
+    assert wide.solver_ == "working_set"
     assert 1100 < np.sum(wide.coef_ == 0) < 1200
     assert np.all(wide.coef_[0, :5] > 0)
 
 
 @pytest.mark.filterwarnings("ignore:Line search failed")  # glum's, on the raw columns
-@pytest.mark.parametrize("optimizer", ["owlqn", "prox_newton"])
+@pytest.mark.parametrize("optimizer", ["owlqn", "prox_newton", "working_set"])
 def test_named_l1_solvers_agree_with_glum(optimizer: str) -> None:
     X, y = _cancer()
     model = LogisticRegression(optimizer=optimizer, alpha=0.03, l1_ratio=0.9, tol=1e-9)

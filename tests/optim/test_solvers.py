@@ -323,8 +323,15 @@ def test_objective_without_the_needed_methods_is_a_type_error():
 def test_solvers_table():
     from sigmoid_neuron.optim.owlqn import owlqn
     from sigmoid_neuron.optim.prox_newton import prox_newton
+    from sigmoid_neuron.optim.working_set import working_set
 
-    assert SOLVERS == {"lbfgs": lbfgs, "newton": newton, "prox_newton": prox_newton, "owlqn": owlqn}
+    assert SOLVERS == {
+        "lbfgs": lbfgs,
+        "newton": newton,
+        "prox_newton": prox_newton,
+        "owlqn": owlqn,
+        "working_set": working_set,
+    }
 
 
 @pytest.mark.parametrize("scale", [1e-5, 1e-3, 1.0, 1e3])

@@ -41,6 +41,7 @@ OPTIMIZERS = (
     "newton",
     "prox_newton",
     "owlqn",
+    "working_set",
 )
 DEFAULT_MODEL = "neuron"
 #: Options a checkpoint records, so ``--resume`` can fill them in and check them.

@@ -369,6 +369,17 @@ class DaskData:
     def _iter_in_order(self, order: Array) -> Iterator[ArrayData]:
         return self.iter_blocks(order=order)
 
+    def columns(self, columns: Array) -> DaskData:
+        """The same rows with only the feature ``columns`` of X (a working set): a new
+        data term over ``X[:, columns]``, persisted and checked (one pass)."""
+        return DaskData(
+            self.X[:, np.asarray(columns, dtype=np.intp)],
+            self.y,
+            self.loss,
+            self.sample_weight,
+            split_every=self.split_every,
+        )
+
     def split(self, fraction: float, rng: np.random.Generator) -> tuple[DaskData, DaskData]:
         """``(training, validation)``: ``ceil(fraction * n)`` random rows held out, drawn
         without holding ``n`` indices on the client (:func:`~sigmoid_neuron.distributed.

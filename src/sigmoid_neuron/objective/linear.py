@@ -88,6 +88,10 @@ class DataTerm(Protocol):
         from ``rng``; batches of total weight 0 are left out."""
         ...
 
+    def columns(self, columns: Array) -> DataTerm:
+        """The same rows with only the feature ``columns`` of X (a working set)."""
+        ...
+
     def split(self, fraction: float, rng: np.random.Generator) -> tuple[DataTerm, DataTerm]:
         """``(training, validation)`` with ``ceil(fraction * n)`` random rows held out."""
         ...
@@ -159,6 +163,38 @@ class LinearObjective:
             l1_ratio=pen.l1_ratio,
             penalty_factor=pen.factor,
         )
+
+    @property
+    def n_samples(self) -> int:
+        """Rows of the data term."""
+        return int(self.data.n_samples)
+
+    def param_features(self) -> Array:
+        """The feature column of each flat parameter, ``-1`` for an intercept."""
+        row = np.r_[np.arange(self.n_features), np.full(int(self.fit_intercept), -1)]
+        return np.tile(row, self.n_outputs)
+
+    def restricted(self, columns: Array) -> LinearObjective:
+        """``J`` with every coefficient outside the feature ``columns`` held at 0.
+
+        Its parameters are ``theta[np.isin(param_features(), columns) | intercept]`` in
+        the same order (``columns`` sorted); the data term keeps only those columns of X
+        (:meth:`DataTerm.columns`), the penalty their factors. Its value, gradient and
+        Hessian are ``J``'s at the full ``theta`` that is zero off ``columns``.
+        """
+        columns = np.asarray(columns, dtype=np.intp)
+        pen = self.penalty
+        factor = None if pen.factor is None else pen.factor[columns]
+        sub = LinearObjective(
+            self.data.columns(columns),
+            self.alpha,
+            self.fit_intercept,
+            l1_ratio=pen.l1_ratio,
+            penalty_factor=factor,
+        )
+        if self.feature_names is not None:
+            sub.feature_names = [self.feature_names[j] for j in columns]
+        return sub
 
     def loss(self, theta: Array) -> float:
         """F(theta): J(theta) without its L1 part (J itself when l1_ratio = 0)."""

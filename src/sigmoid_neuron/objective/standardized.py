@@ -78,6 +78,25 @@ class StandardizedObjective:
             shift, scale = np.zeros_like(shift), np.ones_like(scale)
         return cls(objective, shift, scale)
 
+    @property
+    def n_samples(self) -> int:
+        """Rows of the data term."""
+        return self.objective.n_samples
+
+    def param_features(self) -> Array:
+        """The feature column of each flat parameter, ``-1`` for an intercept."""
+        return self.objective.param_features()
+
+    def restricted(self, columns: Array) -> StandardizedObjective:
+        """The objective restricted to the feature ``columns``
+        (:meth:`LinearObjective.restricted`) in the same standardised coordinates: with
+        the coefficients off ``columns`` at 0, ``b' = b + m . w`` is the same number in
+        both, so the restricted parameters are the full ones' entries."""
+        columns = np.asarray(columns, dtype=np.intp)
+        return StandardizedObjective(
+            self.objective.restricted(columns), self.shift[columns], self.scale[columns]
+        )
+
     # ------------------------------------------------------------ the change of variables
 
     def _rows(self, theta: Array) -> Array:

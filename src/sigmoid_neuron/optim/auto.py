@@ -20,11 +20,13 @@ The probe costs ``O(m d^2 + d^3)`` on ``m = min(n, PROBE_ROWS)`` rows, and is sk
 (L-BFGS) when ``d > PROBE_MAX_D``.
 
 With an L1 part (``l1_ratio > 0`` and a non-zero penalty factor) the same rule picks
-between the two L1 solvers: proximal Newton (``"prox_newton"``, coordinate descent on
-the Hessian's model, :mod:`sigmoid_neuron.optim.prox_newton`) where it would pick
-Newton or exact least squares, OWL-QN (``"owlqn"``) where it would pick L-BFGS, and
-OWL-QN for a non-convex loss or when one Hessian pass would cost more than
-``NEWTON_FLOPS`` (``n p^2``; least squares included). A ridge penalty with per-feature
+between the L1 solvers: proximal Newton (``"prox_newton"``, coordinate descent on the
+Hessian's model, :mod:`sigmoid_neuron.optim.prox_newton`) where it would pick Newton or
+exact least squares; where it would pick L-BFGS, or when one Hessian pass would cost
+more than ``NEWTON_FLOPS`` (``n p^2``; least squares included), proximal Newton on
+working sets (``"working_set"``, :mod:`sigmoid_neuron.optim.working_set`: passes over
+all of X only to find the violating features, the iterations on the few columns that
+matter); OWL-QN (``"owlqn"``) for a non-convex loss. A ridge penalty with per-feature
 factors other than 1 is solved by Newton where exact least squares would have been
 chosen (least squares takes the plain ridge ``alpha/2 ||W||^2`` only).
 """
@@ -85,14 +87,16 @@ def design_condition(objective: LinearObjective) -> float:
 
 
 def choose_solver(objective: LinearObjective) -> str:
-    """``"lstsq"``, ``"newton"`` or ``"lbfgs"`` for ``objective``; ``"prox_newton"`` or
-    ``"owlqn"`` when it has an L1 part (module docstring)."""
+    """``"lstsq"``, ``"newton"`` or ``"lbfgs"`` for ``objective``; ``"prox_newton"``,
+    ``"working_set"`` or ``"owlqn"`` when it has an L1 part (module docstring)."""
     if objective.penalty.has_l1:
         p = objective.n_params
         n = float(getattr(objective.data, "n_samples", 0))
-        if not objective.data.loss.convex or n * p * p > NEWTON_FLOPS:
+        if not objective.data.loss.convex:
             return "owlqn"
-        return "owlqn" if _smooth_choice(objective) == "lbfgs" else "prox_newton"
+        if n * p * p > NEWTON_FLOPS:
+            return "working_set"
+        return "working_set" if _smooth_choice(objective) == "lbfgs" else "prox_newton"
     return _smooth_choice(objective)
 
 

@@ -1,12 +1,13 @@
 """Full-batch solvers: L-BFGS (SciPy), a damped Newton method, and for an L1 part
-(elastic net, lasso) proximal Newton and OWL-QN.
+(elastic net, lasso) proximal Newton, OWL-QN and proximal Newton on working sets.
 
 All minimise any objective ``J(theta)`` exposing ``loss_gradient(theta) -> (J, grad J)``
 and ``loss(theta) -> J`` (Newton also needs ``loss_gradient_hessian(theta) ->
 (J, grad J, Hessian)``), e.g. :class:`sigmoid_neuron.objective.LinearObjective`. The L1
 solvers (:data:`L1_SOLVERS`) add ``sum_j lambda_j |theta_j|`` with the weights of the
 objective's ``l1_weights`` and test its minimum-norm subgradient where the others test
-the gradient (:mod:`sigmoid_neuron.optim.prox_newton`, :mod:`sigmoid_neuron.optim.owlqn`).
+the gradient (:mod:`sigmoid_neuron.optim.prox_newton`, :mod:`sigmoid_neuron.optim.owlqn`,
+:mod:`sigmoid_neuron.optim.working_set`).
 
 Tolerance, the same for every solver: ``converged`` means ``max_j |dJ/dtheta_j| <= tol``
 at the returned ``theta`` (SciPy's ``gtol``), or that the objective could no longer
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sigmoid_neuron.optim.newton_solver import newton
     from sigmoid_neuron.optim.owlqn import owlqn
     from sigmoid_neuron.optim.prox_newton import prox_newton
+    from sigmoid_neuron.optim.working_set import working_set
 
     SOLVERS: dict[str, Callable[..., SolverResult]]
 
@@ -56,6 +58,7 @@ __all__ = [
     "owlqn",
     "prox_newton",
     "solver_named",
+    "working_set",
 ]
 
 #: The full-batch solvers by name, each ``solver(objective, theta0, *, tol, max_iter,
@@ -66,9 +69,10 @@ SOLVER_MODULES: dict[str, str] = {
     "newton": "sigmoid_neuron.optim.newton_solver",
     "prox_newton": "sigmoid_neuron.optim.prox_newton",
     "owlqn": "sigmoid_neuron.optim.owlqn",
+    "working_set": "sigmoid_neuron.optim.working_set",
 }
 #: The solvers that minimise an L1 part (the objective's ``l1_weights``) as well.
-L1_SOLVERS: tuple[str, ...] = ("prox_newton", "owlqn")
+L1_SOLVERS: tuple[str, ...] = ("prox_newton", "owlqn", "working_set")
 
 
 def solver_named(name: str) -> Callable[..., SolverResult]:

@@ -20,7 +20,15 @@ from sigmoid_neuron.optim.schedules import Schedule, make_schedule
 #: Optimizers that take steps from gradients (mini-batch capable).
 UPDATE_RULES: tuple[str, ...] = ("gd", "sgd", "momentum", "nesterov", "adam")
 #: Full-batch solvers (one epoch = one iteration).
-FULL_BATCH_SOLVERS: tuple[str, ...] = ("auto", "lstsq", "lbfgs", "newton", "prox_newton", "owlqn")
+FULL_BATCH_SOLVERS: tuple[str, ...] = (
+    "auto",
+    "lstsq",
+    "lbfgs",
+    "newton",
+    "prox_newton",
+    "owlqn",
+    "working_set",
+)
 OPTIMIZERS: tuple[str, ...] = UPDATE_RULES + FULL_BATCH_SOLVERS
 #: ``batch_size=None`` with ``optimizer="sgd"`` means this many rows per batch.
 DEFAULT_SGD_BATCH_SIZE = 32

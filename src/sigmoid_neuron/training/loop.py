@@ -314,7 +314,7 @@ def _run_solver(
         return end_of_epoch(state, config, validation, callbacks)
 
     tol = 0.0 if config.tol is None else float(config.tol)
-    if config.optimizer == "auto" and name in ("lbfgs", "owlqn", "prox_newton"):
+    if config.optimizer == "auto" and name in ("lbfgs", "owlqn", "prox_newton", "working_set"):
         tol = min(tol, AUTO_LBFGS_TOL)
     start = state.params.copy()
     inner = start if problem is objective else problem.to_inner(start)
