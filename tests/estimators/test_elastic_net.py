@@ -145,7 +145,7 @@ def test_sigmoid_neuron_with_soft_targets_matches_glum() -> None:
     assert np.sum(model.coef_ == 0) >= 10
 
 
-def test_auto_chooses_owlqn_for_a_non_convex_loss_and_working_sets_when_wide() -> None:
+def test_auto_chooses_owlqn_for_a_non_convex_loss_and_wide_dense_problems() -> None:
     X, y = _cancer()
     X = (X - X.mean(0)) / X.std(0)
     soft = 0.1 + 0.8 * y
@@ -163,7 +163,7 @@ def test_auto_chooses_owlqn_for_a_non_convex_loss_and_working_sets_when_wide() -
     Xw = rng.normal(size=(2000, 1200))  # n p^2 + p^3 / 3 above auto.CHEAP_NEWTON
     yw = (Xw[:, :5].sum(1) + rng.normal(size=2000) > 0).astype(int)
     wide = LogisticRegression(alpha=0.02, l1_ratio=1.0, tol=1e-8).fit(Xw, yw)
-    assert wide.solver_ == "working_set"
+    assert wide.solver_ == "owlqn"  # dense X: OWL-QN; CSR: working sets
     assert 1100 < np.sum(wide.coef_ == 0) < 1200
     assert np.all(wide.coef_[0, :5] > 0)
 
@@ -309,3 +309,23 @@ def test_dask_input_gives_the_numpy_answer() -> None:
 )
 def test_scikit_learn_checks_with_an_l1_penalty(estimator, check) -> None:
     check(estimator)
+
+
+def test_auto_chooses_working_sets_for_wide_sparse_input_and_reaches_glum() -> None:
+    import scipy.sparse
+
+    rng = np.random.default_rng(11)
+    X = scipy.sparse.random(4000, 3000, density=0.005, format="csr", random_state=11)
+    w = np.zeros(3000)
+    w[rng.choice(3000, 8, replace=False)] = rng.normal(scale=10.0, size=8)
+    y = (rng.uniform(size=4000) < 1 / (1 + np.exp(-(X @ w)))).astype(int)
+    model = LogisticRegression(alpha=0.002, l1_ratio=0.5, tol=1e-8).fit(X, y)
+    assert model.solver_ == "working_set"
+    glum = GeneralizedLinearRegressor(
+        family="binomial", alpha=0.002, l1_ratio=0.5, gradient_tol=1e-12, max_iter=1000
+    ).fit(X, y.astype(float))
+    np.testing.assert_array_equal(model.coef_[0] == 0, glum.coef_ == 0)
+    smooth, l1 = _objective("binary", X.toarray(), y, 0.002, 0.5)
+    theta, ref = _flat(model), np.r_[glum.coef_, glum.intercept_]
+    assert smooth(theta) + l1(theta) <= (smooth(ref) + l1(ref)) * (1 + 1e-7)
+    assert 0 < np.count_nonzero(model.coef_) < 300

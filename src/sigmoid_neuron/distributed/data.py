@@ -184,6 +184,7 @@ class DaskData:
         self.n_features = int(Xd.shape[1])
         self.n_outputs = int(self.y.shape[1])
         self.dtype: np.dtype[Any] = Xd.dtype
+        self.sparse = scipy.sparse.issparse(getattr(Xd, "_meta", None))
         self.n_blocks = len(rows)
         self._x_blocks = list(Xd.to_delayed().ravel())
         self._y_blocks = list(self.y.to_delayed().ravel())

@@ -168,6 +168,7 @@ class ArrayData:
         self.n_features = X.shape[1]
         self.n_outputs = y.shape[1]
         self.dtype = X.dtype
+        self.sparse = scipy.sparse.issparse(X)
         self.total_weight = (
             float(X.shape[0])
             if sample_weight is None

@@ -50,6 +50,8 @@ class DataTerm(Protocol):
     n_outputs: int
     total_weight: float
     dtype: np.dtype[Any]
+    #: X is stored as a sparse matrix (CSR): a pass costs O(nnz), not O(n d)
+    sparse: bool
 
     def sums(self, coef: Array, intercept: Array, order: int) -> Sums:
         """Weighted sums over all rows at ``(coef, intercept)``."""

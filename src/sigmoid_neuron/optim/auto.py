@@ -23,10 +23,12 @@ With an L1 part (``l1_ratio > 0`` and a non-zero penalty factor) the same rule p
 between the L1 solvers: proximal Newton (``"prox_newton"``, coordinate descent on the
 Hessian's model, :mod:`sigmoid_neuron.optim.prox_newton`) where it would pick Newton or
 exact least squares; where it would pick L-BFGS, or when one Hessian pass would cost
-more than ``NEWTON_FLOPS`` (``n p^2``; least squares included), proximal Newton on
-working sets (``"working_set"``, :mod:`sigmoid_neuron.optim.working_set`: passes over
-all of X only to find the violating features, the iterations on the few columns that
-matter); OWL-QN (``"owlqn"``) for a non-convex loss. A ridge penalty with per-feature
+more than ``NEWTON_FLOPS`` (``n p^2``; least squares included): for sparse X (CSR),
+proximal Newton on working sets (``"working_set"``, :mod:`sigmoid_neuron.optim.
+working_set`: passes over all of X only to find the violating features, the iterations
+on the few columns that matter, whose Hessian costs O(nnz) of those columns), for dense
+X OWL-QN (``"owlqn"``), whose passes are cheap there and few on the data that get here
+(measured: docs/training.md); OWL-QN also for a non-convex loss. A ridge penalty with per-feature
 factors other than 1 is solved by Newton where exact least squares would have been
 chosen (least squares takes the plain ridge ``alpha/2 ||W||^2`` only).
 """
@@ -94,9 +96,10 @@ def choose_solver(objective: LinearObjective) -> str:
         n = float(getattr(objective.data, "n_samples", 0))
         if not objective.data.loss.convex:
             return "owlqn"
+        wide = "working_set" if objective.data.sparse else "owlqn"
         if n * p * p > NEWTON_FLOPS:
-            return "working_set"
-        return "working_set" if _smooth_choice(objective) == "lbfgs" else "prox_newton"
+            return wide
+        return wide if _smooth_choice(objective) == "lbfgs" else "prox_newton"
     return _smooth_choice(objective)
 
 
