@@ -46,6 +46,8 @@ from sigmoid_neuron.optim.solver_base import (
     Callback,
     SolverResult,
     TwiceDifferentiableObjective,
+    _budget_result,
+    _callback_result,
     _check_inputs,
     _finite,
     _nonfinite_result,
@@ -266,10 +268,9 @@ def prox_newton(
         history.append(J)
         if callback is not None and callback(it, theta.copy(), J) is True:
             viol = float(np.max(np.abs(min_norm_subgradient(theta, g, lam)), initial=0.0))
-            message = f"stopped by the callback (max|subgradient| = {viol:.3g})"
-            return SolverResult(theta, it, viol <= tol, message, history, J, viol, n_evals)
-    message = (
-        f"reached max_iter={max_iter} with max|subgradient| = {viol:.3g} > tol = {tol:.3g}; "
-        "increase max_iter, standardise the features / increase alpha, or loosen tol"
+            return _callback_result(
+                theta, it, viol, history, J, n_evals, measure="max|subgradient|", tol=tol
+            )
+    return _budget_result(
+        theta, max_iter, viol, history, J, n_evals, measure="max|subgradient|", tol=tol
     )
-    return SolverResult(theta, max_iter, False, message, history, J, viol, n_evals)

@@ -159,3 +159,41 @@ def _stalled_result(
         f"{violation:.3g}); {advice}"
     )
     return SolverResult(theta, it, False, message, history, loss, violation, n_evals)
+
+
+def _callback_result(
+    theta: Array,
+    it: int,
+    violation: float,
+    history: list[float],
+    loss: float,
+    n_evals: int,
+    *,
+    measure: str,
+    tol: float,
+) -> SolverResult:
+    """The end of a solver whose callback returned True at iteration ``it``: converged
+    when the optimality measure there (``measure`` = ``violation``) is ``<= tol``."""
+    message = f"stopped by the callback ({measure} = {violation:.3g})"
+    return SolverResult(theta, it, violation <= tol, message, history, loss, violation, n_evals)
+
+
+def _budget_result(
+    theta: Array,
+    max_iter: int,
+    violation: float,
+    history: list[float],
+    loss: float,
+    n_evals: int,
+    *,
+    measure: str,
+    tol: float,
+    advice: str = "standardise the features / increase alpha, or loosen tol",
+) -> SolverResult:
+    """The end of a solver that used its ``max_iter`` iterations with ``measure`` =
+    ``violation`` still above ``tol``."""
+    message = (
+        f"reached max_iter={max_iter} with {measure} = {violation:.3g} > tol = {tol:.3g}; "
+        f"increase max_iter, {advice}"
+    )
+    return SolverResult(theta, max_iter, False, message, history, loss, violation, n_evals)

@@ -46,6 +46,8 @@ from sigmoid_neuron.optim.solver_base import (
     Array,
     Callback,
     SolverResult,
+    _budget_result,
+    _callback_result,
     _check_inputs,
     _finite,
     _nonfinite_result,
@@ -165,10 +167,10 @@ def working_set(
         history.append(J)
         if callback is not None and callback(it, theta.copy(), J) is True:
             viol = float(np.max(np.abs(min_norm_subgradient(theta, g, lam)), initial=0.0))
-            message = f"stopped by the callback (max|subgradient| = {viol:.3g})"
-            return SolverResult(theta, it, viol <= tol, message, history, J, viol, n_evals)
-    message = (
-        f"reached max_iter={max_iter} outer iterations with max|subgradient| = {viol:.3g} > "
-        f"tol = {tol:.3g}; increase max_iter, or loosen tol"
-    )
-    return SolverResult(theta, max_iter, False, message, history, J, viol, n_evals)
+            return _callback_result(
+                theta, it, viol, history, J, n_evals, measure="max|subgradient|", tol=tol
+            )
+    return _budget_result(
+        theta, max_iter, viol, history, J, n_evals,
+        measure="max|subgradient|", tol=tol, advice="or loosen tol",
+    )  # fmt: skip
