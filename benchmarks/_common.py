@@ -312,3 +312,51 @@ def first_reaching(runs: Sequence[tuple[float, float]], target: float) -> float:
     """The smallest time among ``(time, loss)`` runs whose loss is <= target (inf if none)."""
     times = [t for t, loss in runs if loss <= target]
     return min(times) if times else math.inf
+
+
+#: A search entry: (seconds, objective value, tolerance setting) of one fit.
+Run = tuple[float, float, "float | None"]
+
+
+def tighten_until_best(
+    fits: dict[str, Callable[[float | None], Any]],
+    score: Callable[[Any], float],
+    tolerances: Sequence[float | None],
+    rel_target: float,
+    budget: float = math.inf,
+) -> tuple[dict[str, list[Run]], dict[str, float | None]]:
+    """Each contender's loosest setting that reaches ``rel_target`` of the best objective
+    any contender reached: ``(runs, chosen)``.
+
+    Every contender starts at ``tolerances[0]`` and tightens until its objective is
+    within ``rel_target`` (relative) of the best so far, its settings run out, or one fit
+    takes longer than ``budget`` seconds. Then the whole round is repeated for those that
+    fell short of a better objective a later contender found, so no peer is left at a
+    setting judged against a weaker best. ``fits[who](tol)`` returns what ``score`` turns
+    into the objective value.
+    """
+    runs: dict[str, list[Run]] = {k: [] for k in fits}
+    chosen: dict[str, float | None] = {}
+    done: set[str] = set()  # reached the target, out of settings, or over the budget
+
+    def best() -> float:
+        return min(r[1] for rs in runs.values() for r in rs)
+
+    for _ in range(len(tolerances)):
+        for who, fit in fits.items():
+            start = 0 if who not in chosen else list(tolerances).index(chosen[who]) + 1
+            for tol in tolerances[start:] if who not in done else ():
+                t, out = timed(lambda fit=fit, tol=tol: fit(tol))
+                J = score(out)
+                runs[who].append((t, J, tol))
+                chosen[who] = tol
+                if J <= best() + rel_target * abs(best()) or t > budget:
+                    break
+            if who not in done and (runs[who][-1][0] > budget or chosen[who] == tolerances[-1]):
+                done.add(who)
+        for who, rs in runs.items():
+            if min(r[1] for r in rs) <= best() + rel_target * abs(best()):
+                done.add(who)
+        if done == set(fits):
+            break
+    return runs, chosen

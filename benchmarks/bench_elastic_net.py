@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import Table, ratio, seconds, timed
+from benchmarks._common import Table, ratio, seconds, tighten_until_best, timed
 
 L1_RATIO = 0.5
 REL_TARGET = 1e-8
@@ -153,32 +153,14 @@ def _peak_bytes(fn: Callable[[], Any]) -> float:
 def run_case(label: str, X: Any, y: np.ndarray, alpha: float) -> tuple[Table, dict[str, Any]]:
     """Every contender's time to within 1e-8 of the best ``J`` (module docstring)."""
     fits = contenders(X, y, alpha)
-    runs: dict[str, list[tuple[float, float, float | None]]] = {k: [] for k in fits}
-    chosen: dict[str, float | None] = {}
+    runs, chosen = tighten_until_best(
+        fits, lambda out: objective(X, y, out[0], out[1], alpha), TOLERANCES, REL_TARGET, BUDGET
+    )
     nnz: dict[str, int] = {}
-    done: set[str] = set()  # reached the target, out of settings, or over the budget
-    for _ in range(len(TOLERANCES)):  # again while a later contender lowered the best J
-        for who, fit in fits.items():
-            start = 0 if who not in chosen else TOLERANCES.index(chosen[who]) + 1
-            for tol in TOLERANCES[start:] if who not in done else ():
-                t, (coef, intercept) = timed(lambda fit=fit, tol=tol: fit(tol))
-                J = objective(X, y, coef, intercept, alpha)
-                runs[who].append((t, J, tol))
-                chosen[who], nnz[who] = tol, int(np.sum(np.asarray(coef) != 0))
-                best = min(r[1] for rs in runs.values() for r in rs)
-                if J <= best + REL_TARGET * abs(best) or t > BUDGET:
-                    break
-            if who not in done and (runs[who][-1][0] > BUDGET or chosen[who] == TOLERANCES[-1]):
-                done.add(who)
-        best = min(r[1] for rs in runs.values() for r in rs)
-        for who, rs in runs.items():
-            if min(r[1] for r in rs) <= best + REL_TARGET * abs(best):
-                done.add(who)
-        if done == set(fits):
-            break
     for who, fit in fits.items():  # the chosen configuration once more (one run)
         t, (coef, intercept) = timed(lambda fit=fit, who=who: fit(chosen[who]))
         runs[who].append((t, objective(X, y, coef, intercept, alpha), chosen[who]))
+        nnz[who] = int(np.sum(np.asarray(coef) != 0))
     best = min(r[1] for rs in runs.values() for r in rs)
     target = best + REL_TARGET * abs(best)
     times = {

@@ -14,8 +14,10 @@ Cases (issue 18):
 
 Protocol: each contender runs at its default settings, then with tighter tolerances
 (1e-6, 1e-8, 1e-10, 1e-12) until its answer is within ``1e-8`` relative of the best
-objective value any contender reached (scored by one float64 NumPy evaluation); that
-configuration is then timed, best of ``repeats`` runs interleaved with the others.
+objective value any contender reached (scored by one float64 NumPy evaluation), and
+again for those left short when a later contender lowered the best
+(:func:`benchmarks._common.tighten_until_best`); that configuration is then timed, best
+of ``repeats`` runs interleaved with the others.
 "Not reached": no setting got there (iteration caps keep hopeless runs bounded).
 Contenders: scikit-learn (lbfgs, newton-cholesky; LinearRegression), glum (IRLS with
 coordinate descent), statsmodels (OLS) where it solves the same problem, and ours at
@@ -38,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import Table, ratio, seconds, timed
+from benchmarks._common import Table, ratio, seconds, tighten_until_best, timed
 
 REL_TARGET = 1e-8
 TOLERANCES = (None, 1e-6, 1e-8, 1e-10, 1e-12)
@@ -157,25 +159,16 @@ def run_case(name: str, quick: bool, repeats: int) -> tuple[Table, dict[str, Any
     kind, X, y = _data(name, quick)
     alpha = 0.0 if kind == "linear" else 1.0 / len(y)
     fits = _contenders(kind, X, y, alpha)
-    runs: dict[str, list[tuple[float, float, float | None]]] = {k: [] for k in fits}
-
-    def attempt(who: str, tol: float | None) -> float:
-        t, (coef, intercept) = timed(lambda: fits[who](tol))
-        J = _objective(X, y, coef, intercept, alpha, kind)
-        runs[who].append((t, J, tol))
-        return J
-
-    chosen: dict[str, float | None] = {}
-    for who in fits:
-        for tol in TOLERANCES if kind != "linear" else (None,):
-            J = attempt(who, tol)
-            best = min(r[1] for rs in runs.values() for r in rs)
-            chosen[who] = tol
-            if J <= best + REL_TARGET * abs(best):
-                break
+    runs, chosen = tighten_until_best(
+        fits,
+        lambda out: _objective(X, y, out[0], out[1], alpha, kind),
+        TOLERANCES if kind != "linear" else (None,),
+        REL_TARGET,
+    )
     for _ in range(repeats - 1):
-        for who in fits:
-            attempt(who, chosen[who])
+        for who, fit in fits.items():
+            t, (coef, intercept) = timed(lambda fit=fit, who=who: fit(chosen[who]))
+            runs[who].append((t, _objective(X, y, coef, intercept, alpha, kind), chosen[who]))
     best = min(r[1] for rs in runs.values() for r in rs)
     target = best + REL_TARGET * abs(best)
     table = Table(
