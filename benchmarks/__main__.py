@@ -100,7 +100,8 @@ make bench            # = .venv/bin/python -m benchmarks   (6-8 minutes on 2 cor
   loads): OpenBLAS's idle threads otherwise spin for ~0.1 s after every multithreaded
   call and slow down whichever contender runs next in the process (measured: ours
   1.1-1.25x slower right after a NumPy or scikit-learn gradient). In your own process
-  the same holds after BLAS-heavy work; `lbfgs` holds BLAS to one thread while it runs.
+  the same holds after BLAS-heavy work; `lbfgs`, and `newton` / `prox_newton` from 64
+  parameters, hold BLAS to one thread while they run.
 - `LogisticRegression.fit` checks that X is finite in one pass on all cores without a
   temporary array (scikit-learn's check is one single-threaded pass), and its L-BFGS
   evaluates each point once (SciPy's first call at the starting point reuses the

@@ -392,3 +392,25 @@ def test_lbfgs_holds_blas_to_one_thread_while_it_runs(breast_cancer):
     lbfgs(obj, np.zeros(obj.n_params), tol=1e-8, callback=callback)
     assert seen and all(all(n == 1 for n in threads) for threads in seen)
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("name", ["newton", "prox_newton"])
+def test_newton_type_runs_hold_blas_to_one_thread_from_64_parameters(name: str) -> None:
+    from threadpoolctl import threadpool_info
+
+    from sigmoid_neuron.optim.solver_base import BLAS_ONE_THREAD_FROM
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    rng = np.random.default_rng(0)
+    for d in (BLAS_ONE_THREAD_FROM - 2, BLAS_ONE_THREAD_FROM + 10):  # p = d + 1
+        X = rng.normal(size=(400, d))
+        y = (X[:, 0] + rng.normal(size=400) > 0).astype(float)
+        obj = make_objective(X, y, BinaryCrossEntropy(), alpha=0.1)
+        seen: list[list[int]] = []
+        SOLVERS[name](obj, np.zeros(obj.n_params), callback=lambda *a: seen.append(blas_threads()))
+        expected = before if obj.n_params < BLAS_ONE_THREAD_FROM else [1] * len(before)
+        assert seen and all(s == expected for s in seen)
+        assert blas_threads() == before  # restored

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -197,3 +198,27 @@ def _budget_result(
         f"increase max_iter, {advice}"
     )
     return SolverResult(theta, max_iter, False, message, history, loss, violation, n_evals)
+
+
+#: From this many parameters a Newton-type run holds BLAS to one thread
+#: (:func:`blas_for_solver`).
+BLAS_ONE_THREAD_FROM = 64
+
+
+def blas_for_solver(n_params: int) -> AbstractContextManager[Any]:
+    """BLAS held to one thread for a whole Newton-type run of ``n_params`` parameters
+    from :data:`BLAS_ONE_THREAD_FROM` on, else nothing.
+
+    Its ``p x p`` factorisations and the small blocks' products are then big enough for
+    OpenBLAS to start its threads, which spin-wait between calls and on a small or shared
+    machine slow everything else down (measured, 2 cores: the digits multinomial fit,
+    650 parameters, 680-1000 ms with OpenBLAS's threads, 390-420 ms without). The
+    passes over many rows keep their parallelism: they split the rows over the package's
+    own threads. Below the threshold nothing is done, so a small fit does not load
+    threadpoolctl (a fresh process's first fit).
+    """
+    if n_params < BLAS_ONE_THREAD_FROM:
+        return nullcontext()
+    from sigmoid_neuron.objective.threads import single_threaded_blas
+
+    return single_threaded_blas()
