@@ -410,7 +410,9 @@ def test_newton_type_runs_hold_blas_to_one_thread_from_64_parameters(name: str) 
         y = (X[:, 0] + rng.normal(size=400) > 0).astype(float)
         obj = make_objective(X, y, BinaryCrossEntropy(), alpha=0.1)
         seen: list[list[int]] = []
-        SOLVERS[name](obj, np.zeros(obj.n_params), callback=lambda *a: seen.append(blas_threads()))
+        SOLVERS[name](
+            obj, np.zeros(obj.n_params), callback=lambda *a, seen=seen: seen.append(blas_threads())
+        )
         expected = before if obj.n_params < BLAS_ONE_THREAD_FROM else [1] * len(before)
         assert seen and all(s == expected for s in seen)
         assert blas_threads() == before  # restored
