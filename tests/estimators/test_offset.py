@@ -1,7 +1,8 @@
 """``offset``: a known term added to z = X w + b, in fit and in the predictions.
 
 Oracles: statsmodels' GLM with ``offset`` (Binomial for LogisticRegression, Gaussian for
-LinearRegression) on data statsmodels ships (the Fair affairs survey, Longley), and the
+LinearRegression) on data statsmodels ships (the Fair affairs survey, Longley), glum's
+penalised fits with ``offset`` (ridge and elastic net), and the
 identity that an offset ``o = X v`` only shifts the unpenalised optimum, ``w(o) = w(0) - v``
 (so the predictions with the offset equal those without), checked on every estimator.
 """
@@ -132,4 +133,30 @@ def test_standard_errors_with_an_offset_equal_statsmodels() -> None:
     )
     np.testing.assert_allclose(
         robust["se"].to_numpy(), np.append(glm_hc0.bse[1:], glm_hc0.bse[0]), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_penalised_offset_fits_equal_glums(l1_ratio: float) -> None:
+    from glum import GeneralizedLinearRegressor
+
+    X, y, offset = _fair()
+    X = (X - X.mean(0)) / X.std(0)
+    alpha = 0.01
+    ours = LogisticRegression(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y, offset=offset)
+    glum = GeneralizedLinearRegressor(
+        family="binomial", alpha=alpha, l1_ratio=l1_ratio, gradient_tol=1e-12, max_iter=1000
+    ).fit(X, y, offset=offset)
+    np.testing.assert_allclose(ours.coef_[0], glum.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_[0], glum.intercept_, rtol=1e-6)
+    np.testing.assert_array_equal(ours.coef_[0] == 0, glum.coef_ == 0)
+    linear_y = X @ np.linspace(-1, 1, X.shape[1]) + offset + 0.3
+    lin = LinearRegression(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10)
+    lin.fit(X, linear_y, offset=offset)
+    ref = GeneralizedLinearRegressor(
+        family="normal", alpha=alpha, l1_ratio=l1_ratio, gradient_tol=1e-12, max_iter=1000
+    ).fit(X, linear_y, offset=offset)
+    np.testing.assert_allclose(lin.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        lin.predict(X, offset=offset), ref.predict(X, offset=offset), rtol=1e-7
     )
