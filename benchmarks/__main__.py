@@ -184,9 +184,12 @@ def _closing(
     for r in realistic or []:
         goal = 1.0 if r["case"] == "fresh process" else 0.5
         verdict = "met" if r["ratio"] <= goal else "NOT met"
+        spread = ""
+        if "interval" in r:
+            spread = " (95% interval {:.3f}-{:.3f})".format(*r["interval"])
         lines.append(
             f"- Realistic, {r['case']}: ours at default settings / fastest peer = "
-            f"**{r['ratio']:.3f}x** (goal <= {goal}x): {verdict}."
+            f"**{r['ratio']:.3f}x**{spread} (goal <= {goal}x): {verdict}."
         )
     tall = [r for r in logistic if r["label"] == "tall" and r["dtype"] == "float64"]
     for r in tall:

@@ -119,4 +119,7 @@ def test_multinomial_probe_uses_features_not_parameters() -> None:
     X, y = load_digits(return_X_y=True)
     Y = (y[:, None] == np.arange(10)).astype(float)
     obj = make_objective(X, Y, MultinomialCrossEntropy(), alpha=1e-3)
-    assert auto.choose_solver(obj) == "newton"
+    assert auto._first_choice(obj) == "newton"
+    # 650 parameters: Newton after L-BFGS iterations
+    assert obj.n_params >= auto.LBFGS_FIRST_FROM
+    assert auto.choose_solver(obj) == "lbfgs_newton"

@@ -321,6 +321,7 @@ def test_objective_without_the_needed_methods_is_a_type_error():
 
 
 def test_solvers_table():
+    from sigmoid_neuron.optim.lbfgs_newton import lbfgs_newton
     from sigmoid_neuron.optim.owlqn import owlqn
     from sigmoid_neuron.optim.prox_newton import prox_newton
     from sigmoid_neuron.optim.working_set import working_set
@@ -328,6 +329,7 @@ def test_solvers_table():
     assert SOLVERS == {
         "lbfgs": lbfgs,
         "newton": newton,
+        "lbfgs_newton": lbfgs_newton,
         "prox_newton": prox_newton,
         "owlqn": owlqn,
         "working_set": working_set,

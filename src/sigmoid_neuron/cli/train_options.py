@@ -39,6 +39,7 @@ OPTIMIZERS = (
     "adam",
     "lbfgs",
     "newton",
+    "lbfgs_newton",
     "prox_newton",
     "owlqn",
     "working_set",

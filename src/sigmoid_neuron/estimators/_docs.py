@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 COMMON_PARAMETERS_DOC = """
-    optimizer : {"auto", "lstsq", "lbfgs", "newton", "prox_newton", "owlqn", "working_set", \
-"gd", "sgd", "momentum", "nesterov", "adam"}
+    optimizer : {"auto", "lstsq", "lbfgs", "newton", "lbfgs_newton", "prox_newton", "owlqn", \
+"working_set", "gd", "sgd", "momentum", "nesterov", "adam"}
         ``auto`` (default): exact least squares for the squared error of
         LinearRegression; otherwise Newton when its Hessian is cheap (few parameters) or
-        the standardised design is ill-conditioned, else L-BFGS (see
+        the standardised design is ill-conditioned (from 300 parameters after up to 40
+        L-BFGS iterations: ``lbfgs_newton``), else L-BFGS (see
         ``sigmoid_neuron.optim.auto``); with ``l1_ratio > 0`` proximal Newton where it
         would pick Newton or least squares, else proximal Newton on working sets of
         columns for sparse X and OWL-QN for dense X. ``solver_`` records the choice.
@@ -80,7 +81,7 @@ COMMON_ATTRIBUTES_DOC = """
     n_iter_ : int
         Epochs (solver iterations) run by the last fit (cumulative over partial_fit).
     solver_ : str
-        The solver that ran: what ``optimizer="auto"`` chose ("lstsq", "newton",
+        The solver that ran: what ``optimizer="auto"`` chose ("lstsq", "newton", "lbfgs_newton",
         "lbfgs", "prox_newton", "working_set" or "owlqn"), else ``optimizer`` itself.
     history_ : sigmoid_neuron.training.History
         ``loss`` per epoch (and ``val_loss``, ``learning_rate``).

@@ -43,21 +43,26 @@ def _widened(X: Array) -> Array:
     return X if X.dtype == np.float64 else X.astype(np.float64)
 
 
-def _xtdx(X: Array, h: Array, nonnegative: bool) -> Array:
-    """``X^T diag(h) X`` in float64, exactly symmetric.
+def _xtdx(X: Array, h: Array | None, nonnegative: bool) -> Array:
+    """``X^T diag(h) X`` in float64, exactly symmetric (``h`` None: all ones).
 
     ``A^T A`` with ``A = sqrt(h) X`` when ``h >= 0`` (NumPy hands ``A.T @ A`` to BLAS
-    ``syrk``), ``X^T (h X)`` otherwise; only the upper triangle is kept and mirrored.
-    (Measured here: OpenBLAS's ``syrk`` called directly is no faster than the full
-    product for these shapes.)
+    ``syrk`` and mirrors its triangle; ``A = X`` itself when ``h`` is None, no copy),
+    ``X^T (h X)`` otherwise; a product that is not exactly symmetric has its upper
+    triangle mirrored. (Measured here: OpenBLAS's ``syrk`` called directly is no faster
+    than the full product for these shapes; a 1797 x 650 copy costs 13 ms, as much as
+    the product, on the digits' multinomial Hessian.)
     """
     if nonnegative:
-        A = X * np.sqrt(h, dtype=X.dtype)[:, None]
+        A = X if h is None else X * np.sqrt(h, dtype=X.dtype)[:, None]
         upper = A.T @ A
     else:
-        upper = X.T @ (X * h[:, None].astype(X.dtype, copy=False))
-    out = np.triu(upper).astype(np.float64)
-    out += np.triu(out, 1).T
+        ones = np.ones(X.shape[0], X.dtype) if h is None else h
+        upper = X.T @ (X * ones[:, None].astype(X.dtype, copy=False))
+    out = upper.astype(np.float64, copy=False)
+    if not np.array_equal(out, out.T):
+        out = np.triu(out)
+        out += np.triu(out, 1).T
     return out
 
 
@@ -98,7 +103,7 @@ def _add_softmax_hessian_block(X: Array, P: Array, sw: Array | None, out: Array)
     Xt[:, d] = 1.0
     root = np.ones(n) if sw is None else np.sqrt(np.asarray(sw, dtype=np.float64))
     Q = (Xt[:, None, :] * (P * root[:, None])[:, :, None]).reshape(n, K * w)
-    out -= _xtdx(Q, np.ones(n), nonnegative=True)
+    out -= _xtdx(Q, None, nonnegative=True)
     weights = P if sw is None else P * np.asarray(sw, dtype=np.float64)[:, None]
     for k in range(K):
         block = slice(k * w, (k + 1) * w)

@@ -37,6 +37,7 @@ from sigmoid_neuron.optim.solver_base import (
 )
 
 if TYPE_CHECKING:
+    from sigmoid_neuron.optim.lbfgs_newton import lbfgs_newton
     from sigmoid_neuron.optim.lbfgs_solver import lbfgs
     from sigmoid_neuron.optim.newton_solver import newton
     from sigmoid_neuron.optim.owlqn import owlqn
@@ -54,6 +55,7 @@ __all__ = [
     "SolverResult",
     "TwiceDifferentiableObjective",
     "lbfgs",
+    "lbfgs_newton",
     "newton",
     "owlqn",
     "prox_newton",
@@ -67,6 +69,7 @@ __all__ = [
 SOLVER_MODULES: dict[str, str] = {
     "lbfgs": "sigmoid_neuron.optim.lbfgs_solver",
     "newton": "sigmoid_neuron.optim.newton_solver",
+    "lbfgs_newton": "sigmoid_neuron.optim.lbfgs_newton",
     "prox_newton": "sigmoid_neuron.optim.prox_newton",
     "owlqn": "sigmoid_neuron.optim.owlqn",
     "working_set": "sigmoid_neuron.optim.working_set",

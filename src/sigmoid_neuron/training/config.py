@@ -25,6 +25,7 @@ FULL_BATCH_SOLVERS: tuple[str, ...] = (
     "lstsq",
     "lbfgs",
     "newton",
+    "lbfgs_newton",
     "prox_newton",
     "owlqn",
     "working_set",
