@@ -119,7 +119,25 @@ def test_multinomial_probe_uses_features_not_parameters() -> None:
     X, y = load_digits(return_X_y=True)
     Y = (y[:, None] == np.arange(10)).astype(float)
     obj = make_objective(X, Y, MultinomialCrossEntropy(), alpha=1e-3)
-    assert auto._first_choice(obj) == "newton"
-    # 650 parameters: Newton after L-BFGS iterations
+    # 650 parameters, a cheap Newton, condition number ~150: L-BFGS iterations first
     assert obj.n_params >= auto.LBFGS_FIRST_FROM
+    assert auto.design_condition(obj) <= auto.ILL_CONDITIONED
     assert auto.choose_solver(obj) == "lbfgs_newton"
+
+
+def test_many_parameters_on_an_ill_conditioned_design_go_straight_to_newton() -> None:
+    # one-hot blocks collinear with the intercept, 300+ parameters, a cheap Newton
+    X, y, _ = make_tabular(4000, n_numeric=4, levels=(120, 100, 90), random_state=1)
+    obj = make_objective(X, y, BinaryCrossEntropy(), alpha=1e-4)
+    assert obj.n_params >= auto.LBFGS_FIRST_FROM
+    assert auto.design_condition(obj) > auto.ILL_CONDITIONED
+    assert auto.choose_solver(obj) == "newton"
+    # and a ridge with per-feature factors is a quadratic: one Newton step, no warm-up
+    lin = make_objective(
+        X,
+        X[:, 0],
+        HalfSquaredError(),
+        alpha=1e-2,
+        penalty_factor=np.r_[0.5, np.ones(X.shape[1] - 1)],
+    )
+    assert auto.choose_solver(lin) == "newton"

@@ -13,10 +13,13 @@ parameters on ``n`` rows, after the columns have been standardised:
   matrix of a sample of rows exceeds ``ILL_CONDITIONED`` (correlated columns, one-hot
   blocks collinear with the intercept: where L-BFGS crawls and its gradient test says
   little about the loss);
-- where it picks Newton for ``p >= LBFGS_FIRST_FROM`` parameters (multinomial models
-  with many classes and features), ``"lbfgs_newton"``: Newton after up to 40 L-BFGS
-  iterations (:mod:`sigmoid_neuron.optim.lbfgs_newton`), since a Hessian pass then
-  costs hundreds of gradient passes and Newton's first, damped steps gain no more;
+- where it picks Newton because an iteration is cheap, for ``p >= LBFGS_FIRST_FROM``
+  parameters (multinomial models with many classes and features) and a design that is
+  not ill-conditioned, ``"lbfgs_newton"``: Newton after up to 40 L-BFGS iterations
+  (:mod:`sigmoid_neuron.optim.lbfgs_newton`), since a Hessian pass then costs hundreds
+  of gradient passes and Newton's first, damped steps gain no more. On an
+  ill-conditioned design L-BFGS crawls and Newton starts at once (measured: a one-hot
+  table 50,000 x 400, Newton 376 ms, with 40 L-BFGS iterations first 735 ms);
 - L-BFGS (``"lbfgs"``) otherwise: many parameters, or a well-conditioned problem where
   it needs few passes; run to ``max|grad| <= min(tol, AUTO_LBFGS_TOL)``.
 
@@ -62,9 +65,10 @@ ILL_CONDITIONED = 1e3
 #: problems it is chosen for this puts J within ~1e-9 (relative) of it (N(0, I) data,
 #: docs/benchmarks.md) at the cost of a few more passes than tol = 1e-4
 AUTO_LBFGS_TOL = 1e-6
-#: From this many parameters Newton starts after L-BFGS iterations ("lbfgs_newton"): a
-#: Hessian pass then costs hundreds of gradient passes (measured on the digits, 650
-#: parameters: 220 ms instead of 400 ms, the same optimum)
+#: From this many parameters a cheap Newton on a design that is not ill-conditioned
+#: starts after L-BFGS iterations ("lbfgs_newton"): a Hessian pass then costs hundreds of
+#: gradient passes (measured on the digits, 650 parameters, condition number 146: 220 ms
+#: instead of 400 ms, the same optimum)
 LBFGS_FIRST_FROM = 300
 #: Rows sampled for the conditioning probe (at most; never fewer than 4 d).
 PROBE_ROWS = 20_000
@@ -114,25 +118,21 @@ def choose_solver(objective: LinearObjective) -> str:
 
 def _smooth_choice(objective: LinearObjective) -> str:
     """The rule of the module docstring without an L1 part."""
-    choice = _first_choice(objective)
-    if choice == "newton" and objective.n_params >= LBFGS_FIRST_FROM:
-        return "lbfgs_newton"
-    return choice
-
-
-def _first_choice(objective: LinearObjective) -> str:
-    """Least squares, Newton or L-BFGS by cost and conditioning."""
     if isinstance(objective.data.loss, HalfSquaredError):
+        # a quadratic: exact least squares, or one Newton step with per-feature factors
         return "lstsq" if objective.penalty.plain else "newton"
     p = objective.n_params
     n = float(getattr(objective.data, "n_samples", 0))
     if n * p * p > NEWTON_FLOPS or not objective.data.loss.convex:
         return "lbfgs"
-    if n * p * p + p**3 / 3 <= CHEAP_NEWTON:
+    cheap = n * p * p + p**3 / 3 <= CHEAP_NEWTON
+    if cheap and p < LBFGS_FIRST_FROM:
         return "newton"
     if objective.n_features > PROBE_MAX_D:
-        return "lbfgs"
-    return "newton" if design_condition(objective) > ILL_CONDITIONED else "lbfgs"
+        return "newton" if cheap else "lbfgs"
+    if design_condition(objective) > ILL_CONDITIONED:
+        return "newton"  # L-BFGS crawls here: no warm-up either
+    return "lbfgs_newton" if cheap else "lbfgs"
 
 
 def lstsq(
