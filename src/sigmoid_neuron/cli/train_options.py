@@ -14,6 +14,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from sigmoid_neuron.training.config import OPTIMIZERS as ALL_OPTIMIZERS
+
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
@@ -31,19 +33,9 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "linear": ("LinearRegression", ("squared_error",)),
 }
 
-OPTIMIZERS = (
-    "gd",
-    "sgd",
-    "momentum",
-    "nesterov",
-    "adam",
-    "lbfgs",
-    "newton",
-    "lbfgs_newton",
-    "prox_newton",
-    "owlqn",
-    "working_set",
-)
+#: ``--optimizer`` choices: every optimizer but ``auto`` (the model's own default when the
+#: option is left out) and ``lstsq`` (LinearRegression's exact solve, also its default)
+OPTIMIZERS = tuple(name for name in ALL_OPTIMIZERS if name not in ("auto", "lstsq"))
 DEFAULT_MODEL = "neuron"
 #: Options a checkpoint records, so ``--resume`` can fill them in and check them.
 RESUMABLE_OPTIONS = (

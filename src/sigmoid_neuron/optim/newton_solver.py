@@ -24,7 +24,7 @@ from sigmoid_neuron.optim.solver_base import (
     _grad_max,
     _nonfinite_result,
     _stalled_result,
-    blas_for_solver,
+    holds_blas,
 )
 
 #: Up to this many parameters the Newton step is taken on the range of H (eigh).
@@ -92,6 +92,7 @@ def _damped_newton_direction(g: Array, H: Array) -> tuple[Array, float]:
     return _NewtonSystem(H).direction(g)
 
 
+@holds_blas
 def newton(
     objective: TwiceDifferentiableObjective,
     theta0: Array,
@@ -125,24 +126,6 @@ def newton(
     Costs O(n p^2) for the Hessian and O(p^3) for the solve per iteration: for many
     parameters prefer :func:`lbfgs`.
     """
-    with blas_for_solver(np.size(theta0)):
-        return _newton(
-            objective, theta0, tol=tol, max_iter=max_iter, callback=callback,
-            polish=polish, reuse_hessian=reuse_hessian,
-        )  # fmt: skip
-
-
-def _newton(
-    objective: TwiceDifferentiableObjective,
-    theta0: Array,
-    *,
-    tol: float = 1e-6,
-    max_iter: int = 100,
-    callback: Callback | None = None,
-    polish: bool = True,
-    reuse_hessian: bool = True,
-) -> SolverResult:
-    """The body of :func:`newton`."""
     theta, tol, max_iter = _check_inputs(
         objective, theta0, tol, max_iter, callback, ("loss_gradient_hessian", "loss")
     )

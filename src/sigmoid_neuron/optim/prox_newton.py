@@ -52,7 +52,7 @@ from sigmoid_neuron.optim.solver_base import (
     _finite,
     _nonfinite_result,
     _stalled_result,
-    blas_for_solver,
+    holds_blas,
 )
 
 #: Coordinate-descent sweeps allowed per direction.
@@ -180,6 +180,7 @@ def newton_direction(
     return d, delta
 
 
+@holds_blas
 def prox_newton(
     objective: TwiceDifferentiableObjective,
     theta0: Array,
@@ -197,19 +198,6 @@ def prox_newton(
     lowers ``J``: optimal to float precision. ``history`` and ``callback`` see ``J`` (the
     L1 part included); ``grad_max`` is the final subgradient entry.
     """
-    with blas_for_solver(np.size(theta0)):
-        return _prox_newton(objective, theta0, tol=tol, max_iter=max_iter, callback=callback)
-
-
-def _prox_newton(
-    objective: TwiceDifferentiableObjective,
-    theta0: Array,
-    *,
-    tol: float = 1e-6,
-    max_iter: int = 100,
-    callback: Callback | None = None,
-) -> SolverResult:
-    """The body of :func:`prox_newton`."""
     theta, tol, max_iter = _check_inputs(
         objective, theta0, tol, max_iter, callback, ("loss_gradient_hessian", "loss")
     )

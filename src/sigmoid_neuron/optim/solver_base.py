@@ -4,17 +4,18 @@ tolerance and callback conventions)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[Any]
 Callback = Callable[[int, Array, float], "bool | None"]
+P = ParamSpec("P")
 
 _EPS = float(np.finfo(np.float64).eps)
 _FTOL = _EPS
@@ -201,13 +202,13 @@ def _budget_result(
 
 
 #: From this many parameters a Newton-type run holds BLAS to one thread
-#: (:func:`blas_for_solver`).
+#: (:func:`holds_blas`).
 BLAS_ONE_THREAD_FROM = 64
 
 
-def blas_for_solver(n_params: int) -> AbstractContextManager[Any]:
-    """BLAS held to one thread for a whole Newton-type run of ``n_params`` parameters
-    from :data:`BLAS_ONE_THREAD_FROM` on, else nothing.
+def holds_blas(solver: Callable[P, SolverResult]) -> Callable[P, SolverResult]:
+    """Decorate a Newton-type solver ``solver(objective, theta0, ...)`` so that a run of
+    :data:`BLAS_ONE_THREAD_FROM` parameters or more holds BLAS to one thread throughout.
 
     Its ``p x p`` factorisations and the small blocks' products are then big enough for
     OpenBLAS to start its threads, which spin-wait between calls and on a small or shared
@@ -217,8 +218,15 @@ def blas_for_solver(n_params: int) -> AbstractContextManager[Any]:
     own threads. Below the threshold nothing is done, so a small fit does not load
     threadpoolctl (a fresh process's first fit).
     """
-    if n_params < BLAS_ONE_THREAD_FROM:
-        return nullcontext()
-    from sigmoid_neuron.objective.threads import single_threaded_blas
 
-    return single_threaded_blas()
+    @functools.wraps(solver)
+    def run(*args: P.args, **kwargs: P.kwargs) -> SolverResult:
+        theta0 = args[1] if len(args) > 1 else kwargs["theta0"]
+        if np.size(theta0) < BLAS_ONE_THREAD_FROM:  # type: ignore[arg-type]
+            return solver(*args, **kwargs)
+        from sigmoid_neuron.objective.threads import single_threaded_blas
+
+        with single_threaded_blas():
+            return solver(*args, **kwargs)
+
+    return run
