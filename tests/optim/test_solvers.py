@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.optimize
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
@@ -374,6 +375,41 @@ def test_lbfgs_evaluates_each_point_once(breast_cancer):
     assert res.n_evals == len(seen)
     assert seen.count(np.zeros(obj.n_params).tobytes()) == 1
     np.testing.assert_allclose(res.theta, lbfgs(obj, np.zeros(obj.n_params), tol=1e-8).theta)
+
+
+def test_lbfgs_reaches_tol_after_the_loss_stops_resolving_progress():
+    """J = c + 1/2 theta'A theta - b'theta with c = 1e4 and A's eigenvalues 1 .. 1e-5: J's
+    rounding (eps c ~ 2e-12) hides the last decrease long before max|grad| <= 1e-10, where
+    SciPy's relative-reduction test stops; the gradient-guided steps that follow must reach
+    tol and the exact minimiser A^-1 b (NumPy's solve), each point evaluated once."""
+    rng = np.random.default_rng(4)
+    Q = np.linalg.qr(rng.standard_normal((12, 12)))[0]
+    A = (Q * np.logspace(0, -5, 12)) @ Q.T
+    b = rng.standard_normal(12) * 1e-3
+    seen: list[bytes] = []
+
+    class Quadratic:
+        n_params = 12
+
+        def loss(self, theta):
+            return 1e4 + 0.5 * theta @ A @ theta - b @ theta
+
+        def loss_gradient(self, theta):
+            seen.append(np.asarray(theta).tobytes())
+            return self.loss(theta), A @ theta - b
+
+    exact = np.linalg.solve(A, b)
+    scipy_alone = scipy.optimize.minimize(
+        Quadratic().loss_gradient, np.zeros(12), jac=True, method="L-BFGS-B",
+        options={"gtol": 1e-10, "ftol": np.finfo(float).eps, "maxcor": 30},
+    )  # fmt: skip
+    assert np.abs(scipy_alone.jac).max() > 1e-10  # the case this test is about
+    seen.clear()
+    res = lbfgs(Quadratic(), np.zeros(12), tol=1e-10)
+    assert res.converged, res.message
+    assert np.abs(A @ res.theta - b).max() <= 1e-10
+    np.testing.assert_allclose(res.theta, exact, rtol=0, atol=1e-10 / 1e-5 * 2)
+    assert res.n_evals == len(seen) and len(set(seen)) == len(seen)
 
 
 def test_lbfgs_holds_blas_to_one_thread_while_it_runs(breast_cancer):

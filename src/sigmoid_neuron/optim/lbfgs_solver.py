@@ -1,19 +1,22 @@
 """L-BFGS: SciPy's L-BFGS-B on one data pass per evaluation, each point evaluated once.
 
-Converged at ``max|grad J| <= tol`` (SciPy's ``gtol``) or when the objective can no
-longer decrease at floating-point precision (``ftol = eps``); see
-:mod:`sigmoid_neuron.optim.solvers`.
+Converged at ``max|grad J| <= tol`` (SciPy's ``gtol``). Where SciPy stops because J no
+longer decreases at floating-point precision (``ftol = eps``) with the gradient still
+above ``tol``, quasi-Newton steps guided by the gradient alone carry on (:func:`_polish`);
+see :mod:`sigmoid_neuron.optim.solvers`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import scipy.optimize
 
 from sigmoid_neuron.optim.solver_base import (
+    _EPS,
     _FTOL,
     Array,
     Callback,
@@ -28,6 +31,81 @@ from sigmoid_neuron.optim.solver_base import (
 
 class _NonFinite(Exception):
     pass
+
+
+#: At most this many gradient-guided steps after J stopped decreasing (:func:`_polish`).
+_POLISH_STEPS = 50
+#: ... ending after this many steps without a new smallest max|g|.
+_POLISH_PATIENCE = 5
+
+
+def _two_loop(g: Array, pairs: list[tuple[Array, Array]]) -> Array:
+    """``H g`` for the L-BFGS inverse-Hessian model of the ``(s, y)`` pairs (oldest
+    first): Nocedal's two-loop recursion, ``H_0 = (s.y / y.y) I`` from the newest pair."""
+    q = g.copy()
+    alphas = []
+    for s, y in reversed(pairs):
+        a = float(s @ q) / float(y @ s)
+        q -= a * y
+        alphas.append(a)
+    s_new, y_new = pairs[-1]
+    r = q * (float(s_new @ y_new) / float(y_new @ y_new))
+    for (s, y), a in zip(pairs, reversed(alphas), strict=True):
+        b = float(y @ r) / float(y @ s)
+        r += (a - b) * s
+    return r
+
+
+def _polish(
+    fun: Callable[[Array], tuple[float, Array]],
+    theta: Array,
+    f: float,
+    g: Array,
+    pairs: list[tuple[Array, Array]],
+    tol: float,
+    max_corrections: int,
+) -> tuple[Array, float, Array, int]:
+    """Quasi-Newton steps on the gradient where J has stopped resolving progress.
+
+    SciPy stops when ``(J_k - J_{k+1}) / max(|J_k|, |J_{k+1}|, 1) <= eps``: J is then
+    optimal to its rounding, but ``theta`` is pinned only to ``~sqrt(eps |J| /
+    lambda_min)`` along flat directions of the Hessian (e.g. one-hot blocks collinear
+    with the intercept), so two inputs summed in different orders (CSR and dense) stop
+    at different points. Here the step ``d = -H g`` of the L-BFGS model (the run's last
+    pairs, updated with every step taken) is taken whole while J stays within its
+    rounding, ``J(theta + d) <= J(theta) + 4 eps max(|J|, 1)``; the point with the
+    smallest ``max|g|`` is kept. It stops at ``max|g| <= tol``, when that smallest
+    ``max|g|`` has not fallen for :data:`_POLISH_PATIENCE` steps, at a step that J
+    refuses, or after :data:`_POLISH_STEPS`. Returns ``(theta, J, g, evaluations)``.
+    """
+    evals = 0
+    best = (theta, f, g)
+    best_gmax = _grad_max(g)
+    ceiling = f + 4 * _EPS * max(abs(f), 1.0)
+    stale = 0
+    for _ in range(_POLISH_STEPS):
+        if best_gmax <= tol or stale >= _POLISH_PATIENCE or not pairs:
+            break
+        d = -_two_loop(g, pairs)
+        if not (np.all(np.isfinite(d)) and float(g @ d) < 0):
+            break
+        evals += 1
+        try:
+            f_new, g_new = fun(theta + d)
+        except _NonFinite:
+            break
+        if not f_new <= ceiling:
+            break
+        y = g_new - g
+        if float(y @ d) > 0:
+            pairs.append((d, y))
+            del pairs[: max(0, len(pairs) - max_corrections)]
+        theta, f, g = theta + d, f_new, g_new
+        gmax = _grad_max(g)
+        stale += 1
+        if gmax < best_gmax:
+            best, best_gmax, stale = (theta, f, g), gmax, 0
+    return best[0], best[1], best[2], evals
 
 
 def lbfgs(
@@ -61,6 +139,11 @@ def lbfgs(
     last: dict[str, Any] = {"theta": theta.copy(), "loss": math.nan}
 
     first: list[tuple[Array, float, Array]] = []  # theta0's evaluation, for SciPy's first call
+    evaluated: list[tuple[Array, Array]] = []  # the last point evaluated and its gradient
+    # the curvature pairs (s, y) of the iterates, oldest first, for _polish (SciPy's own
+    # are a circular buffer returned unrotated once there are more than max_corrections)
+    pairs: list[tuple[Array, Array]] = []
+    accepted: list[tuple[Array, Array]] = []  # the last iterate and its gradient
 
     def fun(x: Array) -> tuple[float, Array]:
         nonlocal n_evals
@@ -75,13 +158,23 @@ def lbfgs(
         grad = np.asarray(grad, dtype=np.float64)
         if not _finite(value, grad):
             raise _NonFinite
-        return value, grad
+        evaluated[:] = [(x.copy(), grad)]
+        return value, grad.copy()
 
     def scipy_callback(intermediate_result: scipy.optimize.OptimizeResult) -> None:
         x = np.array(intermediate_result.x, dtype=np.float64)
         value = float(intermediate_result.fun)
         history.append(value)
         last["theta"], last["loss"] = x, value
+        if evaluated and np.array_equal(evaluated[0][0], x):
+            if accepted:
+                s_k, y_k = x - accepted[0][0], evaluated[0][1] - accepted[0][1]
+                if float(s_k @ y_k) > 0:
+                    pairs.append((s_k, y_k))
+                    del pairs[: max(0, len(pairs) - int(max_corrections))]
+            accepted[:] = evaluated
+        else:
+            accepted.clear()  # the gradient at x is not known here: start afresh
         if callback is not None and callback(len(history), x.copy(), value) is True:
             raise StopIteration
 
@@ -96,6 +189,7 @@ def lbfgs(
                 theta, 0, True, "max|grad| <= tol at theta0", history, f0, _grad_max(g0), n_evals
             )
         first.append((theta.copy(), f0, g0))  # SciPy starts by evaluating theta0 again
+        accepted.append((theta.copy(), g0))
         try:
             res = scipy.optimize.minimize(
                 fun,
@@ -122,10 +216,23 @@ def lbfgs(
                 last["loss"],
             )
         theta = np.asarray(res.x, dtype=np.float64)
+        value = float(res.fun)
         gmax = _grad_max(np.asarray(res.jac))
         text = res.message if isinstance(res.message, str) else str(res.message)
+        polished = 0
+        if res.status == 0 and gmax > tol:
+            theta, value, jac, polished = _polish(
+                fun, theta, value, np.asarray(res.jac, dtype=np.float64), pairs, tol,
+                int(max_corrections),
+            )  # fmt: skip
+            gmax = _grad_max(jac)
         if gmax <= tol:
             converged, message = True, f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}"
+            if polished:
+                message += (
+                    f" ({polished} gradient-guided steps after J stopped decreasing at "
+                    "float64 precision)"
+                )
         elif res.status == 0:
             converged = True
             message = (
@@ -148,9 +255,7 @@ def lbfgs(
                 f"L-BFGS-B stopped with max|grad| = {gmax:.3g} > tol = {tol:.3g} ({text}); "
                 "the problem may be badly conditioned: standardise the features or raise alpha"
             )
-        return SolverResult(
-            theta, int(res.nit), converged, message, history, float(res.fun), gmax, n_evals
-        )
+        return SolverResult(theta, int(res.nit), converged, message, history, value, gmax, n_evals)
 
     # BLAS on one thread for the whole run: SciPy's L-BFGS-B calls BLAS between our
     # evaluations, and OpenBLAS threads left spinning after such a call slow down the

@@ -12,7 +12,8 @@ the gradient (:mod:`sigmoid_neuron.optim.prox_newton`, :mod:`sigmoid_neuron.opti
 Tolerance, the same for every solver: ``converged`` means ``max_j |dJ/dtheta_j| <= tol``
 at the returned ``theta`` (SciPy's ``gtol``), or that the objective could no longer
 decrease at floating-point precision (L-BFGS-B's relative-reduction test with
-``ftol = eps``, or a Newton line search that fails while the predicted decrease
+``ftol = eps``, after which quasi-Newton steps guided by the gradient alone have not
+brought it to ``tol``, or a Newton line search that fails while the predicted decrease
 ``lambda^2 / 2`` is below ``1000 eps max(1, |J|)``) - the best a finite-precision
 objective allows, which float32 data can reach before a tight ``tol``.
 
