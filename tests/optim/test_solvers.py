@@ -454,3 +454,26 @@ def test_newton_type_runs_hold_blas_to_one_thread_from_64_parameters(name: str) 
         expected = before if obj.n_params < BLAS_ONE_THREAD_FROM else [1] * len(before)
         assert seen and all(s == expected for s in seen)
         assert blas_threads() == before  # restored
+
+
+@pytest.mark.parametrize("kind", ["well conditioned", "rank deficient", "nearly singular"])
+def test_newton_step_is_the_pseudo_inverse_step(kind: str) -> None:
+    """The Newton system's step against NumPy: ``-H^-1 g`` for a positive definite H
+    (Cholesky), ``-H^+ g`` on the range of a singular H (a duplicated column), and
+    ``-H^-1 g`` again for a nearly singular one (cond ~1e11: past the Cholesky test, inside
+    the range test, so every direction is kept)."""
+    from sigmoid_neuron.optim.newton_solver import _NewtonSystem
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((40, 6))
+    if kind == "rank deficient":
+        X[:, 5] = X[:, 2]
+    elif kind == "nearly singular":
+        X[:, 5] = X[:, 2] + 1e-5 * rng.standard_normal(40)
+    H = X.T @ X
+    g = X.T @ rng.standard_normal(40)  # in the range of H, as a gradient of the data is
+    d, mu = _NewtonSystem(H).direction(g)
+    rcond = 1e-12 if kind == "rank deficient" else 1e-15
+    expected = -np.linalg.pinv(H, rcond=rcond, hermitian=True) @ g
+    assert mu == 0.0
+    np.testing.assert_allclose(d, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())

@@ -56,6 +56,8 @@ class _NewtonSystem:
         self.range: tuple[Array, Array] | None = None
         self.factor: Any = None
         if 0 < H.shape[0] <= _EIGH_MAX_P:
+            if _well_conditioned_cholesky(self, H):
+                return
             lam, V = np.linalg.eigh(H)
             top = float(lam[-1])
             if top > 0 and float(lam[0]) >= -1e-10 * top:
@@ -82,8 +84,33 @@ class _NewtonSystem:
             except np.linalg.LinAlgError:
                 pass
             self.factor = None
-            self.mu *= 10.0
+            self.mu = max(10.0 * self.mu, 1e-10 * self.scale)
         return -g / self.scale, math.inf  # not reached: once mu > -lambda_min(H) it factorises
+
+
+#: A Cholesky factor of H is used as it is where LAPACK's estimate of 1 / cond_1(H) exceeds
+#: this (every eigenvalue is then far above the 1e-12 lambda_max of the range test).
+_CHOLESKY_RCOND = 1e-10
+
+
+def _well_conditioned_cholesky(system: _NewtonSystem, H: Array) -> bool:
+    """Factorise ``H`` by Cholesky into ``system`` (undamped) when it is positive definite
+    and well conditioned: ``rcond = 1 / (||H||_1 ||H^-1||_1) > _CHOLESKY_RCOND`` (LAPACK's
+    ``pocon`` estimate from the factor, O(p^2)). There the range-space step of the
+    eigendecomposition keeps every direction and equals ``-H^-1 g``, for a fifth of its
+    cost."""
+    try:
+        factor = scipy.linalg.cho_factor(H, check_finite=False)
+    except np.linalg.LinAlgError:
+        return False
+    (pocon,) = scipy.linalg.get_lapack_funcs(("pocon",), (factor[0],))
+    rcond, info = pocon(
+        factor[0], float(np.max(np.sum(np.abs(H), axis=0))), uplo="L" if factor[1] else "U"
+    )
+    if info != 0 or not rcond > _CHOLESKY_RCOND:
+        return False
+    system.factor, system.mu = factor, 0.0
+    return True
 
 
 def _damped_newton_direction(g: Array, H: Array) -> tuple[Array, float]:
