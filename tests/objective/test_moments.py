@@ -92,3 +92,29 @@ def test_gram_matrix_of_weighted_shifted_rows_and_of_blocks() -> None:
         X[123:], y[123:], sw[123:], sx, sy
     )
     np.testing.assert_allclose(parts, G, rtol=1e-12, atol=1e-12 * np.abs(G).max())
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_chunks_shared_by_threads_give_numpys_moments_and_gram(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """Small chunks (many of them, shared by the threads) against NumPy on the whole
+    array; and the same bits whatever the number of threads (partial sums folded in
+    chunk order)."""
+    from sigmoid_neuron.objective import moments
+
+    X, y, sw = _data(5, n=3000, d=6)
+    monkeypatch.setattr(moments, "CHUNK_BYTES", 8 * 7 * 97)  # 97 rows: 31 chunks
+    monkeypatch.setattr(moments, "default_threads", lambda: threads)
+    m = moments.block_moments(X, y, sw)
+    mean = np.average(X, axis=0, weights=sw)
+    np.testing.assert_allclose(m.mean_x, mean, rtol=1e-14)
+    np.testing.assert_allclose(m.m2_x, sw @ (X - mean) ** 2, rtol=1e-11)
+    sx, sy = X.mean(axis=0), y.mean(axis=0)
+    A = np.c_[X - sx, y - sy] * np.sqrt(sw)[:, None]
+    G = moments.block_gram(X, y, sw, sx, sy)
+    np.testing.assert_allclose(G, A.T @ A, rtol=1e-12, atol=1e-12 * np.abs(A.T @ A).max())
+    monkeypatch.setattr(moments, "default_threads", lambda: 1)
+    assert moments.block_gram(X, y, sw, sx, sy).tobytes() == G.tobytes()
+    one = moments.block_moments(X, y, sw)
+    assert one.m2_x.tobytes() == m.m2_x.tobytes() and one.mean_x.tobytes() == m.mean_x.tobytes()

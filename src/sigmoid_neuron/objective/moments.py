@@ -20,15 +20,19 @@ partial results added in any order, as Dask's tree reduction does):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse
 from numpy.typing import NDArray
 
+from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
+
 Array = NDArray[Any]
+T = TypeVar("T")
 
 #: Bytes of float64 rows per chunk when an in-memory array is walked in pieces.
 CHUNK_BYTES = 8 << 20
@@ -72,6 +76,26 @@ class Moments:
         return np.where(std > 0, std, 1.0)
 
 
+def _map_chunks(fn: Callable[[slice], T], chunks: list[slice]) -> list[T]:
+    """``[fn(c) for c in chunks]``, the chunks shared by :func:`default_threads` threads
+    (BLAS held to one thread meanwhile: NumPy's products and ufuncs release the GIL).
+    The results come back in chunk order, so a sum folded over them is the same
+    whatever the number of threads."""
+    out: list[Any] = [None] * len(chunks)
+
+    def run(c0: int, c1: int) -> None:
+        for c in range(c0, c1):
+            out[c] = fn(chunks[c])
+
+    threads = default_threads()
+    if threads > 1 and len(chunks) > 1:
+        with single_threaded_blas():
+            share(run, len(chunks), threads)
+    else:
+        run(0, len(chunks))
+    return out
+
+
 def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
     """:class:`Moments` of one block of rows (float64 arithmetic, float32 input allowed).
 
@@ -83,13 +107,14 @@ def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
     d = X.shape[1]
     y2 = y[:, None] if y.ndim == 1 else y
     total = Moments(0.0, np.zeros(d), np.zeros(y2.shape[1]), np.zeros(d))
-    for rows in row_chunks(X.shape[0], d):
+
+    def chunk_moments(rows: slice) -> Moments | None:
         Xc = np.asarray(X[rows], dtype=np.float64)
         yc = np.asarray(y2[rows], dtype=np.float64)
         if sample_weight is None:
             S = float(Xc.shape[0])
             if S == 0:
-                continue
+                return None
             mx, my = Xc.mean(axis=0), yc.mean(axis=0)
             dev = Xc - mx
             m2 = np.einsum("ij,ij->j", dev, dev)
@@ -97,11 +122,15 @@ def block_moments(X: Array, y: Array, sample_weight: Array | None) -> Moments:
             s = np.asarray(sample_weight[rows], dtype=np.float64)
             S = float(s.sum())
             if S == 0:
-                continue
+                return None
             mx, my = s @ Xc / S, s @ yc / S
             dev = Xc - mx
             m2 = s @ (dev * dev)
-        total = total + Moments(S, mx, my, m2)
+        return Moments(S, mx, my, m2)
+
+    for part in _map_chunks(chunk_moments, row_chunks(X.shape[0], d)):
+        if part is not None:
+            total = total + part
     return total
 
 
@@ -184,9 +213,13 @@ def block_gram(
     y2 = y[:, None] if y.ndim == 1 else y
     width = d + y2.shape[1]
     G = np.zeros((width, width))
-    for rows in row_chunks(X.shape[0], width):
+
+    def chunk_gram(rows: slice) -> Array:
         A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
-        G += A.T @ A
+        return A.T @ A
+
+    for part in _map_chunks(chunk_gram, row_chunks(X.shape[0], width)):
+        G += part
     return G
 
 
