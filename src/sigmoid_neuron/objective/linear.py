@@ -130,6 +130,9 @@ class LinearObjective:
         #: sum_j l1_j |theta_j| over the flat parameters (0 for the intercepts)
         row = np.r_[self.penalty.l1, np.zeros(int(self.fit_intercept))]
         self.l1_weights: Array = np.tile(row, self.n_outputs)
+        #: the smooth penalty's diagonal Hessian over [W | b] per output (0 for b)
+        l2 = np.full(self.n_features, alpha) if self.penalty.plain else self.penalty.l2
+        self._hessian_penalty: Array = np.tile(np.r_[l2, 0.0], self.n_outputs)
         #: column names (for messages such as a collinearity warning), when known
         self.feature_names: Any = None
 
@@ -237,11 +240,7 @@ class LinearObjective:
         assert sums.hessian is not None
         H = sums.hessian / self.data.total_weight
         d, K = self.n_features, self.n_outputs
-        if self.penalty.plain:
-            penalised = self.alpha * np.tile(np.r_[np.ones(d), 0.0], K)
-        else:
-            penalised = np.tile(np.r_[self.penalty.l2, 0.0], K)
-        H[np.diag_indices_from(H)] += penalised
+        H.flat[:: H.shape[0] + 1] += self._hessian_penalty
         if not self.fit_intercept:
             keep = np.flatnonzero(np.tile(np.r_[np.ones(d, bool), False], K))
             H = H[np.ix_(keep, keep)]
