@@ -59,13 +59,7 @@ class StandardizedObjective:
         weights = self._rows(objective.l1_weights).copy()
         weights[:, :d] /= scale
         self.l1_weights: Array = weights.ravel()
-        # A of theta_k = A theta'_k (module docstring), for the Hessian's T^T H T
-        A = np.zeros((self._width, self._width))
-        A[np.arange(d), np.arange(d)] = 1.0 / scale
-        if objective.fit_intercept:
-            A[d, :d] = -self.shift / scale
-            A[d, d] = 1.0
-        self._A = A
+        self._A: Array | None = None  # built by the first Hessian (dense, (d + 1)^2)
 
     @classmethod
     def of(cls, objective: LinearObjective) -> StandardizedObjective:
@@ -139,6 +133,14 @@ class StandardizedObjective:
     def _pull_hessian(self, H: Array) -> Array:
         """``T^T H T`` with ``T = I_K (x) A`` (block by block, O(p^2) work)."""
         w = self._width
+        if self._A is None:  # A of theta_k = A theta'_k (module docstring)
+            d = self.objective.n_features
+            A = np.zeros((w, w))
+            A[np.arange(d), np.arange(d)] = 1.0 / self.scale
+            if self.objective.fit_intercept:
+                A[d, :d] = -self.shift / self.scale
+                A[d, d] = 1.0
+            self._A = A
         A = self._A
         K = H.shape[0] // w
         if K == 1:
