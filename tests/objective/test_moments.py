@@ -85,7 +85,7 @@ def test_gram_matrix_of_weighted_shifted_rows_and_of_blocks() -> None:
 
     X, y, sw = _data(4)
     sx, sy = X.mean(axis=0), y.mean(axis=0)
-    A = np.c_[X - sx, y - sy] * np.sqrt(sw)[:, None]
+    A = np.c_[X - sx, y - sy, np.ones(len(X))] * np.sqrt(sw)[:, None]
     G = block_gram(X, y, sw, sx, sy)
     np.testing.assert_allclose(G, A.T @ A, rtol=1e-12, atol=1e-12 * np.abs(A.T @ A).max())
     parts = block_gram(X[:123], y[:123], sw[:123], sx, sy) + block_gram(
@@ -111,10 +111,29 @@ def test_chunks_shared_by_threads_give_numpys_moments_and_gram(
     np.testing.assert_allclose(m.mean_x, mean, rtol=1e-14)
     np.testing.assert_allclose(m.m2_x, sw @ (X - mean) ** 2, rtol=1e-11)
     sx, sy = X.mean(axis=0), y.mean(axis=0)
-    A = np.c_[X - sx, y - sy] * np.sqrt(sw)[:, None]
+    A = np.c_[X - sx, y - sy, np.ones(len(X))] * np.sqrt(sw)[:, None]
     G = moments.block_gram(X, y, sw, sx, sy)
     np.testing.assert_allclose(G, A.T @ A, rtol=1e-12, atol=1e-12 * np.abs(A.T @ A).max())
     monkeypatch.setattr(moments, "default_threads", lambda: 1)
     assert moments.block_gram(X, y, sw, sx, sy).tobytes() == G.tobytes()
     one = moments.block_moments(X, y, sw)
     assert one.m2_x.tobytes() == m.m2_x.tobytes() and one.mean_x.tobytes() == m.mean_x.tobytes()
+
+
+def test_centred_gram_from_a_pass_about_a_rough_shift() -> None:
+    """One pass about shifts that are off by up to a standard deviation gives NumPy's
+    weighted means and centred Gram matrix (columns with means 1e4 and spreads 1..1e3)."""
+    from sigmoid_neuron.objective.moments import block_gram, centred_gram
+
+    X, y, sw = _data(6, n=2000)
+    rng = np.random.default_rng(1)
+    sx = X[:50].mean(axis=0) + X.std(axis=0) * rng.uniform(-1, 1, X.shape[1])
+    sy = y[:50].mean(axis=0)
+    C, mean_x, mean_y = centred_gram(block_gram(X, y, sw, sx, sy), sx, sy)
+    mx, my = np.average(X, axis=0, weights=sw), np.average(y, axis=0, weights=sw)
+    np.testing.assert_allclose(mean_x, mx, rtol=1e-14)
+    np.testing.assert_allclose(mean_y, my, rtol=1e-12, atol=1e-15)
+    A = np.c_[X - mx, y - my] * np.sqrt(sw)[:, None]
+    np.testing.assert_allclose(C, A.T @ A, rtol=1e-11, atol=1e-11 * np.abs(A.T @ A).max())
+    with pytest.raises(ValueError, match="zero total weight"):
+        centred_gram(block_gram(X, y, np.zeros(len(X)), sx, sy), sx, sy)

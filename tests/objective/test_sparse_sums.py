@@ -146,6 +146,9 @@ def test_sparse_moments_gram_and_qr_match_the_dense_formulas() -> None:
     np.testing.assert_allclose(m.mean_y, [sw @ y[:, 0] / S], rtol=1e-12)
     y0 = np.array([0.3])
     Adense = np.sqrt(sw)[:, None] * np.hstack([Xd - mean, y - y0])
-    np.testing.assert_allclose(block_gram(X, y, sw, mean, y0), Adense.T @ Adense, atol=1e-9)
+    ones = np.sqrt(sw)[:, None] * np.hstack([Xd - mean + 0.1, y - y0, np.ones((N, 1))])
+    np.testing.assert_allclose(  # about another shift, with the column of ones
+        block_gram(X, y, sw, mean - 0.1, y0), ones.T @ ones, atol=1e-9
+    )
     R = block_qr(X, y, sw, mean, y0).R
     np.testing.assert_allclose(R.T @ R, Adense.T @ Adense, atol=1e-9)

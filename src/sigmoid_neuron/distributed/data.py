@@ -312,8 +312,9 @@ class DaskData:
         return result
 
     def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass, the
-        blocks' Gram matrices tree-summed."""
+        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]``
+        (:func:`~sigmoid_neuron.objective.moments.block_gram`): one pass, the blocks'
+        Gram matrices tree-summed."""
         shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
         result: Array = self._one_pass(_block_gram_task, GRAM_KEY, shifts)
         return result

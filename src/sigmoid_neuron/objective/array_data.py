@@ -200,7 +200,7 @@ class ArrayData:
         return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift)
 
     def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """The Gram matrix of the weighted, shifted ``[X | y]`` (chunks of rows)."""
+        """The Gram matrix of the weighted, shifted ``[X | y | 1]`` (chunks of rows)."""
         return block_gram(self.X, self.y, self.sample_weight, x_shift, y_shift)
 
     def subset(self, rows: Array) -> ArrayData:

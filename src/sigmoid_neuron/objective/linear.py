@@ -71,7 +71,9 @@ class DataTerm(Protocol):
         ...
 
     def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass."""
+        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]``: one pass
+        (:func:`~sigmoid_neuron.objective.moments.block_gram`; the last column gives the
+        exact means, :func:`~sigmoid_neuron.objective.moments.centred_gram`)."""
         ...
 
     @property

@@ -8,9 +8,11 @@ partial results added in any order, as Dask's tree reduction does):
   sums of squared deviations ``M2_j = sum_i s_i (x_ij - m_j)^2``. Two partial results
   combine by Chan, Golub and LeVeque's pairwise update
   ``M2 = M2_a + M2_b + (m_b - m_a)^2 S_a S_b / S`` (no cancellation of large means).
-- the Gram matrix ``A^T A`` of ``A = diag(sqrt(s)) [X - x0 | y - y0]`` (:func:`block_gram`,
+- the Gram matrix ``A^T A`` of ``A = diag(sqrt(s)) [X - x0 | y - y0 | 1]`` (:func:`block_gram`,
   a plain array: partial Gram matrices add), the fast route to least squares when the
-  columns are well conditioned;
+  columns are well conditioned; its last column holds ``S`` and the weighted sums of the
+  shifted columns, so one pass about any shift near the means also gives the exact means
+  and the centred Gram matrix (:func:`centred_gram`);
 - :class:`TriangularFactor`: the ``R`` of a QR factorisation of
   ``diag(sqrt(s)) [X - x0 | y - y0]``, so that ``R^T R`` is that matrix's Gram matrix.
   Two partial factors combine by factorising ``[R_a; R_b]`` (a tall-skinny QR): the
@@ -163,14 +165,18 @@ def _shifted_chunk(
     y_shift: Array,
     rows: slice,
     target_rows: slice | None = None,
+    ones: bool = False,
 ) -> Array:
     """``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for ``rows`` (of ``X``; ``target_rows``
-    of ``y`` and ``s``, default the same), in a new float64 array."""
+    of ``y`` and ``s``, default the same), in a new float64 array; with ``ones`` a last
+    column ``sqrt(s)`` (the weighted column of ones)."""
     other = rows if target_rows is None else target_rows
-    d = X.shape[1]
-    A = np.empty((rows.stop - rows.start, d + y2.shape[1]))
+    d, K = X.shape[1], y2.shape[1]
+    A = np.empty((rows.stop - rows.start, d + K + int(ones)))
     np.subtract(X[rows], x_shift, out=A[:, :d])
-    np.subtract(y2[other], y_shift, out=A[:, d:])
+    np.subtract(y2[other], y_shift, out=A[:, d : d + K])
+    if ones:
+        A[:, d + K] = 1.0
     if sample_weight is not None:
         A *= np.sqrt(np.asarray(sample_weight[other], dtype=np.float64))[:, None]
     return A
@@ -202,25 +208,48 @@ def block_qr(
 def block_gram(
     X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
 ) -> Array:
-    """``A^T A`` for ``A = diag(sqrt(s)) [X - x_shift | y - y_shift]`` of one block, float64.
+    """``A^T A`` for ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]`` of one block,
+    float64, ``(d + K + 1)`` square: the last row holds ``sum_i s_i (x_i - x_shift)``,
+    ``sum_i s_i (y_i - y_shift)`` and ``S``.
 
     Chunks of about 8 MiB are shifted (and weighted) into a float64 buffer and their
-    ``A_c^T A_c`` (BLAS ``syrk`` through NumPy) summed.
+    ``A_c^T A_c`` (BLAS ``syrk`` through NumPy) summed, the chunks shared by threads.
     """
     if scipy.sparse.issparse(X):
         return _sparse_gram(X, y, sample_weight, x_shift, y_shift)
     d = X.shape[1]
     y2 = y[:, None] if y.ndim == 1 else y
-    width = d + y2.shape[1]
+    width = d + y2.shape[1] + 1
     G = np.zeros((width, width))
 
     def chunk_gram(rows: slice) -> Array:
-        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
+        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows, ones=True)
         return A.T @ A
 
     for part in _map_chunks(chunk_gram, row_chunks(X.shape[0], width)):
         G += part
     return G
+
+
+def centred_gram(G: Array, x_shift: Array, y_shift: Array) -> tuple[Array, Array, Array]:
+    """``(C, mean_x, mean_y)`` from a :func:`block_gram` result about any shift ``a0``.
+
+    With ``a = [x | y] - a0``, ``u = sum_i s_i a_i`` (the last column) and ``S``:
+    ``mean = a0 + u / S`` and ``C = sum_i s_i (a_i - u/S)(a_i - u/S)^T = A^T A - u u^T / S``
+    (the centred Gram matrix, ``(d + K)`` square). Shifted by a sample's means, ``u / S`` is
+    a fraction of a standard deviation and the subtraction cancels no digits worth having.
+    """
+    w = G.shape[0] - 1
+    S = float(G[w, w])
+    if not S > 0:
+        raise ValueError("the rows have zero total weight")
+    u = G[:w, w]
+    C = G[:w, :w] - np.outer(u, u) / S
+    C = 0.5 * (C + C.T)
+    d = np.asarray(x_shift).size
+    mean = np.r_[np.asarray(x_shift, dtype=np.float64), np.asarray(y_shift, dtype=np.float64)]
+    mean = mean + u / S
+    return C, mean[:d], mean[d:]
 
 
 def _weights(sample_weight: Array | None, n: int) -> Array:
@@ -243,10 +272,11 @@ def _sparse_moments(X: Any, y: Array, sample_weight: Array | None) -> Moments:
 def _sparse_gram(
     X: Any, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
 ) -> Array:
-    """``A^T A`` of ``A = diag(sqrt(s)) [X - 1 x0^T | y - 1 y0^T]`` for a sparse ``X``:
+    """``A^T A`` of ``A = diag(sqrt(s)) [X - 1 x0^T | y - 1 y0^T | 1]`` for a sparse ``X``:
 
         X^T S X - u x0^T - x0 u^T + S x0 x0^T   with u = X^T s, S = sum s  (feature block),
         X^T (s * r) - x0 (s^T r)                 with r = y - y0           (cross block),
+        [u - S x0 | s^T r | S]                                             (ones column),
 
     from sparse products (``X`` is never densified; the ``d x d`` result is dense).
     """
@@ -257,12 +287,15 @@ def _sparse_gram(
     r = y2 - np.asarray(y_shift, dtype=np.float64).reshape(1, K)
     S = float(s.sum())
     u = np.asarray(X.T @ s, dtype=np.float64).ravel()
-    G = np.empty((d + K, d + K))
+    G = np.empty((d + K + 1, d + K + 1))
     G[:d, :d] = (X.T @ X.multiply(s[:, None]).tocsr()).toarray()
     G[:d, :d] += S * np.outer(x0, x0) - np.outer(u, x0) - np.outer(x0, u)
     sr = s[:, None] * r
     cross = np.asarray(X.T @ sr, dtype=np.float64) - np.outer(x0, sr.sum(axis=0))
-    G[:d, d:] = cross
-    G[d:, :d] = cross.T
-    G[d:, d:] = r.T @ sr
+    G[:d, d : d + K] = cross
+    G[d : d + K, :d] = cross.T
+    G[d : d + K, d : d + K] = r.T @ sr
+    ones = np.r_[u - S * x0, sr.sum(axis=0), S]  # sum_i s_i [x_i - x0 | r_i | 1]
+    G[:, d + K] = ones
+    G[d + K, :] = ones
     return G

@@ -8,9 +8,11 @@ the minimiser solves a linear system. Forming ``X^T X`` squares the condition nu
 (Longley's data lose all their digits that way), so it is trusted only where that is
 harmless:
 
-1. one pass for the weighted means ``m_x``, ``m_y`` (the intercept is
-   ``b = m_y - W m_x``; without an intercept the means are 0);
-2. one pass for the Gram matrix of ``diag(sqrt(s)) [X - m_x | y - m_y]``; when its
+1. the weighted means ``m_x``, ``m_y`` (the intercept is ``b = m_y - W m_x``; without an
+   intercept the means are 0) and
+2. the Gram matrix of ``diag(sqrt(s)) [X - m_x | y - m_y]``, both from one pass: the Gram
+   matrix of the rows shifted by a sample's means, with a column of ones
+   (:func:`~sigmoid_neuron.objective.moments.centred_gram`); when its
    column-scaled Cholesky factor is well conditioned (reciprocal condition above
    :data:`GRAM_RCOND`: ``kappa(X) < 1e5``), the solution comes from it by iterative
    refinement (step 4) alone;
@@ -31,7 +33,7 @@ harmless:
    on the Gram route when the scaled reciprocal condition number is below
    :data:`GRAM_RCOND_TWO_STEPS`).
 
-Costs four or five passes over the data and ``O(n (d + K)^2)`` flops; works unchanged
+Costs three or four passes over the data and ``O(n (d + K)^2)`` flops; works unchanged
 on any data term (NumPy, Dask). In memory, each pass shares its chunks of rows among
 threads (the Gram matrix is compute-bound: one BLAS ``syrk`` uses one core here).
 """
@@ -50,6 +52,7 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import HalfSquaredError
+from sigmoid_neuron.objective.moments import centred_gram
 
 Array = NDArray[Any]
 
@@ -90,12 +93,15 @@ def solve_least_squares(
         )
     d, K = objective.n_features, objective.n_outputs
     if objective.fit_intercept:
-        moments = data.moments()
-        x_shift, y_shift = moments.mean_x, moments.mean_y
+        # one pass about a sample's means gives the exact means and the centred Gram
+        sample = data.sample(SHIFT_SAMPLE_ROWS).moments()
+        G, x_shift, y_shift = centred_gram(data.gram(sample.mean_x, sample.mean_y),
+                                           sample.mean_x, sample.mean_y)  # fmt: skip
     else:
         x_shift, y_shift = np.zeros(d), np.zeros(K)
+        G = data.gram(x_shift, y_shift)[: d + K, : d + K]
     ridge = objective.alpha * data.total_weight
-    R11, rcond = _cholesky_factor(data.gram(x_shift, y_shift), d, ridge)
+    R11, rcond = _cholesky_factor(G, d, ridge)
     from_gram = R11 is not None
     if R11 is not None:  # well conditioned: solved from the Gram matrix (one pass)
         coef, rank, collinear = np.zeros((K, d)), d, list[int]()
@@ -141,6 +147,9 @@ def solve_least_squares(
         float(np.max(np.abs(grad), initial=0.0)),
     )
 
+
+#: rows (at most) whose means shift the data for the Gram pass (:func:`centred_gram`)
+SHIFT_SAMPLE_ROWS = 1_000
 
 #: the Gram matrix route is taken while its (column-scaled) reciprocal condition number
 #: is above this: kappa(X) < 1e5, so that refinement converges fast and surely
