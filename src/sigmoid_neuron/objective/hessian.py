@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.links import MultinomialCrossEntropy, PointwiseLoss
-from sigmoid_neuron.objective.threads import share, single_threaded_blas
+from sigmoid_neuron.objective.threads import share_holding_blas
 
 Array = NDArray[Any]
 
@@ -166,11 +166,7 @@ def _hessian_sums(
                     _add_hessian_block(Xb, loss.hessian(yb, z), swb, loss.convex, H)
             partial[c] = (total, G, gb, H)
 
-    if threads > 1 and len(groups) > 1:
-        with single_threaded_blas():
-            share(run, len(groups), threads)
-    else:
-        run(0, len(groups))
+    share_holding_blas(run, len(groups), threads)
     done = [q for q in partial if q is not None]
     H = np.sum([q[3] for q in done], axis=0)
     span = [slice(k * (d + 1), (k + 1) * (d + 1)) for k in range(K)]

@@ -65,7 +65,12 @@ from sigmoid_neuron.objective.links import (
     PointwiseLoss,
 )
 from sigmoid_neuron.objective.sparse_sums import sparse_sums
-from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
+from sigmoid_neuron.objective.threads import (
+    default_threads,
+    share,
+    share_holding_blas,
+    single_threaded_blas,
+)
 
 #: numba (the optional "fast" extra) is installed; without it the BLAS path is used.
 #: Found without importing it: the compiled loops load on first use (:func:`_compiled`).
@@ -168,11 +173,7 @@ def _blas_sums(
             ob = None if offset is None else offset[s:e]
             parts[c] = _block_sums(X[s:e], y[s:e], swb, Wt, bx, loss, order, ob)
 
-    if threads > 1 and n_blocks > 1:
-        with single_threaded_blas():
-            share(run, n_blocks, threads)
-    else:
-        run(0, n_blocks)
+    share_holding_blas(run, n_blocks, threads)
     total = math.fsum(p[0] for p in parts)
     if order == 0:
         return total, None, None

@@ -31,7 +31,7 @@ import scipy.linalg
 import scipy.sparse
 from numpy.typing import NDArray
 
-from sigmoid_neuron.objective.threads import default_threads, share, single_threaded_blas
+from sigmoid_neuron.objective.threads import default_threads, share_holding_blas
 
 Array = NDArray[Any]
 T = TypeVar("T")
@@ -89,12 +89,7 @@ def _map_chunks(fn: Callable[[slice], T], chunks: list[slice]) -> list[T]:
         for c in range(c0, c1):
             out[c] = fn(chunks[c])
 
-    threads = default_threads()
-    if threads > 1 and len(chunks) > 1:
-        with single_threaded_blas():
-            share(run, len(chunks), threads)
-    else:
-        run(0, len(chunks))
+    share_holding_blas(run, len(chunks), default_threads())
     return out
 
 

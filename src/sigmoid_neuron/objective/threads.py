@@ -85,6 +85,16 @@ def share(run: Callable[[int, int], None], n_items: int, threads: int) -> None:
             future.result()
 
 
+def share_holding_blas(run: Callable[[int, int], None], n_items: int, threads: int) -> None:
+    """:func:`share` with BLAS held to one thread while several threads run (each worker's
+    NumPy products then keep to their own core); one thread or one item: ``run(0, n)``."""
+    if min(threads, n_items) > 1:
+        with single_threaded_blas():
+            share(run, n_items, threads)
+    else:
+        run(0, n_items)
+
+
 _BLAS_LOCK = threading.Lock()
 _BLAS_USERS = 0
 _BLAS_LIMIT: Any = None

@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import HalfSquaredError
 from sigmoid_neuron.objective.moments import centred_gram
+from sigmoid_neuron.optim import cholesky
 
 Array = NDArray[Any]
 
@@ -171,14 +172,14 @@ def _cholesky_factor(G: Array, d: int, ridge: float) -> tuple[Array | None, floa
         return None, 0.0  # a constant column (or nothing to scale by): rank-deficient
     c = np.sqrt(diag)
     C = G11 / np.outer(c, c)
-    U, info = scipy.linalg.lapack.dpotrf(C, lower=0)
-    if info != 0:
+    found = cholesky.factor(C)
+    if found is None:
         return None, 0.0
-    rcond, info = scipy.linalg.lapack.dpocon(U, 1.0 * np.max(np.sum(np.abs(C), axis=0)))
-    if info != 0 or not rcond > GRAM_RCOND:
-        return None, float(rcond) if info == 0 else 0.0
+    U, rcond = found
+    if not rcond > GRAM_RCOND:
+        return None, rcond
     R11: Array = np.triu(U) * c[None, :]
-    return R11, float(rcond)
+    return R11, rcond
 
 
 def _refine(
@@ -200,7 +201,7 @@ def _refine(
     gW = G[:, : objective.n_features]
     gb = G[:, -1] if objective.fit_intercept else np.zeros(objective.n_outputs)
     rhs = (gW - np.outer(gb, x_shift)).T
-    step = scipy.linalg.cho_solve((R11, False), rhs, check_finite=False)
+    step = cholesky.solve(R11, rhs)
     dW = -S * step.T
     new_coef = coef + dW
     new_intercept = intercept - gb - dW @ x_shift if objective.fit_intercept else intercept

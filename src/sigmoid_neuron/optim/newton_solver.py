@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 
+from sigmoid_neuron.optim import cholesky
 from sigmoid_neuron.optim.solver_base import (
     _EPS,
     _NOISE,
@@ -73,29 +73,16 @@ class _NewtonSystem:
                 return d, 0.0
         eye = np.eye(g.size)
         for _ in range(40):
-            try:
-                if self.factor is None:
-                    self.factor = scipy.linalg.cho_factor(
-                        self.H + self.mu * eye, check_finite=False
-                    )
-                d = -_cho_solve(self.factor[0], g)
+            if self.factor is None:
+                found = cholesky.factor(self.H + self.mu * eye)
+                self.factor = None if found is None else found[0]
+            if self.factor is not None:
+                d = -cholesky.solve(self.factor, g)
                 if bool(np.all(np.isfinite(d))) and float(g @ d) < 0:
                     return d, self.mu
-            except np.linalg.LinAlgError:
-                pass
             self.factor = None
             self.mu = max(10.0 * self.mu, 1e-10 * self.scale)
         return -g / self.scale, math.inf  # not reached: once mu > -lambda_min(H) it factorises
-
-
-def _cho_solve(U: Array, g: Array) -> Array:
-    """``(U^T U)^{-1} g`` for an upper Cholesky factor ``U`` (LAPACK ``potrs``, without
-    SciPy's per-call wrapping: a Newton run on a small problem makes dozens)."""
-    x, info = scipy.linalg.lapack.dpotrs(U, g, lower=0)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"potrs failed with info={info}")
-    solved: Array = x
-    return solved
 
 
 #: A Cholesky factor of H is used as it is where LAPACK's estimate of 1 / cond_1(H) exceeds
@@ -109,13 +96,10 @@ def _well_conditioned_cholesky(system: _NewtonSystem, H: Array) -> bool:
     ``pocon`` estimate from the factor, O(p^2)). There the range-space step of the
     eigendecomposition keeps every direction and equals ``-H^-1 g``, for a fifth of its
     cost."""
-    U, info = scipy.linalg.lapack.dpotrf(H, lower=0)
-    if info != 0:
+    found = cholesky.factor(H)
+    if found is None or not found[1] > _CHOLESKY_RCOND:
         return False
-    rcond, info = scipy.linalg.lapack.dpocon(U, float(np.max(np.sum(np.abs(H), axis=0))))
-    if info != 0 or not rcond > _CHOLESKY_RCOND:
-        return False
-    system.factor, system.mu = (U, False), 0.0
+    system.factor, system.mu = found[0], 0.0
     return True
 
 
