@@ -101,10 +101,14 @@ def _bce_with_logits(y: FloatArray, z: FloatArray, e: FloatArray | None = None) 
     estimators all use it (``e = e^{-|z|}`` may be passed in when already computed; it
     is not modified). ``1 - y`` is taken in the precision of ``z``.
     """
-    one = np.ones((), dtype=np.result_type(y, z))
+    one = np.result_type(y, z).type(1)  # a NumPy scalar: not a weak Python 1
     coef = np.where(z >= 0, one - y, -y)
-    out = np.multiply(coef, z, out=np.zeros(np.shape(z), coef.dtype), where=coef != 0)
-    np.add(out, np.log1p(_exp_neg_abs(z) if e is None else e), out=out)  # 0 * inf := 0 above
+    if np.isinf(z).any():  # 0 * inf (y at the matching end): the term is 0
+        zeros = np.zeros(coef.shape, coef.dtype)
+        out: FloatArray = np.multiply(coef, z, out=zeros, where=coef != 0)
+    else:
+        out = coef * z
+    out += np.log1p(_exp_neg_abs(z) if e is None else e)
     return out
 
 
@@ -115,7 +119,7 @@ def _bce_with_logits_derivative(
     ``e = e^{-|z|}`` may be passed in (not modified)."""
     t = _exp_neg_abs(z) if e is None else e
     small = t / (t + 1)  # sigma(-|z|)
-    one = np.ones((), dtype=np.result_type(y, z))
+    one = np.result_type(y, z).type(1)
     out: FloatArray = np.where(z >= 0, (one - y) - small, small - y)
     return out
 

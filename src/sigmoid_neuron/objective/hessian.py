@@ -110,6 +110,17 @@ def _add_softmax_hessian_block(X: Array, P: Array, sw: Array | None, out: Array)
         out[block, block] += _xtdx(Xt, weights[:, k], nonnegative=True)
 
 
+def mirror_class_pairs(H: Array, K: int) -> Array:
+    """``H`` with the blocks of the class pairs ``k > m`` set to the transposes of the
+    summed ``k < m`` ones (``K`` classes of equal blocks); returned for chaining."""
+    w = H.shape[0] // K
+    span = [slice(k * w, (k + 1) * w) for k in range(K)]
+    for k in range(K):
+        for m in range(k + 1, K):
+            H[span[m], span[k]] = H[span[k], span[m]].T
+    return H
+
+
 def _hessian_sums(
     X: Array,
     y: Array,
@@ -168,11 +179,7 @@ def _hessian_sums(
 
     share_holding_blas(run, len(groups), threads)
     done = [q for q in partial if q is not None]
-    H = np.sum([q[3] for q in done], axis=0)
-    span = [slice(k * (d + 1), (k + 1) * (d + 1)) for k in range(K)]
-    for k in range(K):  # only the class pairs k <= m were summed: mirror the others
-        for m in range(k + 1, K):
-            H[span[m], span[k]] = H[span[k], span[m]].T
+    H = mirror_class_pairs(np.sum([q[3] for q in done], axis=0), K)
     return KernelSums(
         math.fsum(q[0] for q in done),
         np.sum([q[1] for q in done], axis=0),

@@ -38,6 +38,20 @@ SAMPLE_ROWS = 20_000
 SAMPLE_ELEMENTS = 1_000_000
 
 
+def usable_shift_scale(mean: Array, scale: Array) -> tuple[Array, Array]:
+    """The shifts and scales to standardise by, from the columns' (estimated) means and
+    spreads: a column whose estimate is not finite (X unchecked, scikit-learn's
+    ``assume_finite``, may hold NaN or inf) is left as it is, and the objective reports
+    the non-finite loss; columns already within a factor 2 of unit spread and half a
+    spread of 0 everywhere are all left as they are (nothing to gain, and sampled
+    estimates would only perturb a problem that is well conditioned as it is)."""
+    finite = np.isfinite(mean) & np.isfinite(scale)
+    shift, scale = np.where(finite, mean, 0.0), np.where(finite, scale, 1.0)
+    if np.all((scale > 0.5) & (scale < 2.0) & (np.abs(shift) < 0.5 * scale)):
+        return np.zeros_like(shift), np.ones_like(scale)
+    return shift, scale
+
+
 class StandardizedObjective:
     """``J'(theta') = J(T theta')`` for a :class:`LinearObjective` ``J`` (module docstring).
 
@@ -68,16 +82,7 @@ class StandardizedObjective:
         spread of 0 everywhere are left as they are."""
         rows = max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, objective.n_features)))
         moments = objective.data.sample(rows).moments()
-        shift, scale = moments.mean_x, moments.scale_x
-        # X unchecked (scikit-learn's assume_finite) may hold NaN or inf: leave such
-        # columns as they are, and let the objective report the non-finite loss
-        finite = np.isfinite(shift) & np.isfinite(scale)
-        shift, scale = np.where(finite, shift, 0.0), np.where(finite, scale, 1.0)
-        if np.all((scale > 0.5) & (scale < 2.0) & (np.abs(shift) < 0.5 * scale)):
-            # already about centred and of unit spread: nothing to gain, and sampled
-            # estimates would only perturb a problem that is well conditioned as it is
-            shift, scale = np.zeros_like(shift), np.ones_like(scale)
-        return cls(objective, shift, scale)
+        return cls(objective, *usable_shift_scale(moments.mean_x, moments.scale_x))
 
     @property
     def n_samples(self) -> int:

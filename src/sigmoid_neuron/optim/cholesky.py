@@ -24,7 +24,7 @@ def factor(A: Array) -> tuple[Array, float] | None:
     U, info = scipy.linalg.lapack.dpotrf(A, lower=0)
     if info != 0:
         return None
-    rcond, info = scipy.linalg.lapack.dpocon(U, float(np.max(np.sum(np.abs(A), axis=0))))
+    rcond, info = scipy.linalg.lapack.dpocon(U, float(np.abs(A).sum(axis=0).max()))
     return U, float(rcond) if info == 0 else 0.0
 
 

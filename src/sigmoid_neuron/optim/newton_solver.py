@@ -25,6 +25,7 @@ from sigmoid_neuron.optim.solver_base import (
     _nonfinite_result,
     _stalled_result,
     holds_blas,
+    quiet_floating,
 )
 
 #: Up to this many parameters the Newton step is taken on the range of H (eigh).
@@ -51,7 +52,7 @@ class _NewtonSystem:
 
     def __init__(self, H: Array) -> None:
         self.H = H
-        self.scale = max(float(np.max(np.abs(np.diag(H)))) if H.size else 0.0, _EPS)
+        self.scale = max(float(np.abs(H.diagonal()).max()) if H.size else 0.0, _EPS)
         self.mu = 1e-10 * self.scale
         self.range: tuple[Array, Array] | None = None
         self.factor: Any = None
@@ -69,7 +70,7 @@ class _NewtonSystem:
         if self.range is not None:
             V, lam = self.range
             d: Array = -(V @ ((V.T @ g) / lam))
-            if bool(np.all(np.isfinite(d))) and float(g @ d) < 0:
+            if np.isfinite(d).all() and float(g @ d) < 0:
                 return d, 0.0
         eye = np.eye(g.size)
         for _ in range(40):
@@ -78,7 +79,7 @@ class _NewtonSystem:
                 self.factor = None if found is None else found[0]
             if self.factor is not None:
                 d = -cholesky.solve(self.factor, g)
-                if bool(np.all(np.isfinite(d))) and float(g @ d) < 0:
+                if np.isfinite(d).all() and float(g @ d) < 0:
                     return d, self.mu
             self.factor = None
             self.mu = max(10.0 * self.mu, 1e-10 * self.scale)
@@ -110,6 +111,7 @@ def _damped_newton_direction(g: Array, H: Array) -> tuple[Array, float]:
 
 
 @holds_blas
+@quiet_floating
 def newton(
     objective: TwiceDifferentiableObjective,
     theta0: Array,
@@ -159,8 +161,7 @@ def newton(
     while True:
         if H is None:
             n_evals += 1
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                value, grad, hess = objective.loss_gradient_hessian(theta)
+            value, grad, hess = objective.loss_gradient_hessian(theta)
             f = float(value)
             g = np.asarray(grad, dtype=np.float64)
             H = np.asarray(hess, dtype=np.float64)
@@ -189,8 +190,7 @@ def newton(
                 g_now, d_now, gmax_now = g, d, gmax
                 for _ in range(8):
                     n_evals += 1
-                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        f_p, g_p = objective.loss_gradient(theta + d_now)
+                    f_p, g_p = objective.loss_gradient(theta + d_now)
                     f_p = float(f_p)
                     g_p = np.asarray(g_p, dtype=np.float64)
                     gmax_p = _grad_max(g_p)
@@ -228,8 +228,7 @@ def newton(
         for _ in range(1 if noise else 60):
             trial = theta + t * d
             n_evals += 1
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                f_trial, g_trial = objective.loss_gradient(trial)
+            f_trial, g_trial = objective.loss_gradient(trial)
             f_trial = float(f_trial)
             g_trial = np.asarray(g_trial, dtype=np.float64)
             if _finite(f_trial, g_trial) and (

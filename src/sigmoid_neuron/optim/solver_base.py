@@ -107,11 +107,11 @@ def _check_inputs(
 
 
 def _finite(value: float, *arrays: Array) -> bool:
-    return math.isfinite(value) and all(bool(np.all(np.isfinite(a))) for a in arrays)
+    return math.isfinite(value) and all(np.isfinite(a).all() for a in arrays)
 
 
 def _grad_max(g: Array) -> float:
-    return float(np.max(np.abs(g))) if g.size else 0.0
+    return float(np.abs(g).max()) if g.size else 0.0
 
 
 def _nonfinite_result(
@@ -204,6 +204,19 @@ def _budget_result(
 #: From this many parameters a Newton-type run holds BLAS to one thread
 #: (:func:`holds_blas`).
 BLAS_ONE_THREAD_FROM = 64
+
+
+def quiet_floating(solver: Callable[P, SolverResult]) -> Callable[P, SolverResult]:
+    """Run a solver with NumPy's overflow, invalid and divide warnings off: it evaluates
+    the objective at trial points where J may overflow, and reports a non-finite J or
+    gradient itself (one ``np.errstate`` per run rather than per evaluation)."""
+
+    @functools.wraps(solver)
+    def run(*args: P.args, **kwargs: P.kwargs) -> SolverResult:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return solver(*args, **kwargs)
+
+    return run
 
 
 def holds_blas(solver: Callable[P, SolverResult]) -> Callable[P, SolverResult]:

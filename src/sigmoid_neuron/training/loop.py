@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
-from sigmoid_neuron.objective.standardized import StandardizedObjective
+from sigmoid_neuron.objective.standardized_copy import standardize
 from sigmoid_neuron.optim.auto import AUTO_LBFGS_TOL, choose_solver, lstsq
 from sigmoid_neuron.optim.proximal import proximal_update
 from sigmoid_neuron.optim.schedules import Schedule
@@ -290,9 +290,10 @@ def _run_solver(
     budget ran out).
 
     ``"auto"`` is resolved by :func:`sigmoid_neuron.optim.auto.choose_solver`. L-BFGS and
-    Newton work on standardised columns (:class:`StandardizedObjective`: the same J,
-    no copy of X), so ``tol`` bounds the gradient with respect to the coefficients of
-    centred, unit-variance features; the parameters they report are mapped back.
+    Newton work on standardised columns (:func:`standardize`: the same J, a copy of X
+    only where it fits in the cache), so ``tol`` bounds the gradient with respect to the
+    coefficients of centred, unit-variance features; the parameters they report are
+    mapped back.
     """
     name = choose_solver(objective) if config.optimizer == "auto" else config.optimizer
     _check_penalty(objective, name)
@@ -302,12 +303,17 @@ def _run_solver(
         to_outer: Callable[[Array], Array] = np.asarray
     else:
         solver = solver_named(name)
-        problem = StandardizedObjective.of(objective)
+        problem = standardize(objective)
         to_outer = problem.to_outer
     state.opt_state = None
 
+    # the hooks and the validation loss read the parameters of every iteration; without
+    # them only the final ones are needed (mapped back once, below)
+    track = bool(callbacks) or validation is not None
+
     def callback(iteration: int, theta: Array, loss: float) -> bool:
-        state.params = np.asarray(to_outer(theta), dtype=np.float64)
+        if track:
+            state.params = np.asarray(to_outer(theta), dtype=np.float64)
         state.history.loss.append(float(loss))
         if state.reference_loss is None:
             state.reference_loss = float(loss)
