@@ -8,10 +8,36 @@ the module each lives in, and :func:`lazy_exports` returns the ``__getattr__`` a
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while a block runs, for imports.
+
+    Importing scikit-learn, SciPy and pandas creates some 10^6 long-lived objects and
+    next to no garbage, yet the allocations trigger collections that walk them again and
+    again: measured here, 80-130 ms of a ~1.2 s fresh import. Inside this block nothing
+    is collected; after it, the objects it created are handed to the oldest generation
+    (``gc.freeze()`` then ``gc.unfreeze()``: two list splices), where the next full
+    collection examines them like any others (nothing is kept alive), and the collector
+    is switched back on. Where it was off before, it is left as it was.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()
 
 
 def lazy_exports(
