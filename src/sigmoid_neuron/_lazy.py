@@ -20,7 +20,7 @@ from typing import Any
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector held off while a block runs, for imports.
 
-    Importing scikit-learn, SciPy and pandas creates some 10^6 long-lived objects and
+    Importing scikit-learn, SciPy and pandas creates some 10^5 long-lived objects and
     next to no garbage, yet the allocations trigger collections that walk them again and
     again: measured here, 80-130 ms of a ~1.2 s fresh import. Inside this block nothing
     is collected; after it, the objects it created are handed to the oldest generation

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -59,6 +60,10 @@ def _rng_from(random_state: Any) -> np.random.Generator:
     )
 
 
+#: scikit-learn's parameter names per estimator class (read from ``__init__`` once)
+_PARAM_NAMES: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
 def _uses_updates(estimator: Any) -> bool:
     """``partial_fit`` exists only for the step-based optimizers (not lbfgs / newton)."""
     if estimator.optimizer in UPDATE_RULES:
@@ -71,6 +76,15 @@ def _uses_updates(estimator: Any) -> bool:
 
 class _LinearModel(PredictionMixin, FittedStateMixin, BaseEstimator):
     """Shared machinery; subclasses define ``__init__`` and the target hooks."""
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """scikit-learn's parameter names, read from the signature once per class (every
+        ``fit`` validates its parameters through ``get_params``)."""
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],

@@ -123,7 +123,7 @@ class LogisticRegression(ClassifierMixin, InferenceMixin, _LinearModel):
                     "classes: check the labels, or pass classes=[...] to partial_fit"
                 )
             self.classes_ = found
-        unknown = np.setdiff1d(present, self.classes_)
+        unknown = present[:0] if present is self.classes_ else np.setdiff1d(present, self.classes_)
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown.tolist()} not in classes_ {self.classes_.tolist()}; "
