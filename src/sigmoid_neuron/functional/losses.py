@@ -18,6 +18,8 @@ Conventions shared by every loss here:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -101,15 +103,7 @@ def _bce_with_logits(y: FloatArray, z: FloatArray, e: FloatArray | None = None) 
     estimators all use it (``e = e^{-|z|}`` may be passed in when already computed; it
     is not modified). ``1 - y`` is taken in the precision of ``z``.
     """
-    one = np.result_type(y, z).type(1)  # a NumPy scalar: not a weak Python 1
-    coef = np.where(z >= 0, one - y, -y)
-    if np.isinf(z).any():  # 0 * inf (y at the matching end): the term is 0
-        zeros = np.zeros(coef.shape, coef.dtype)
-        out: FloatArray = np.multiply(coef, z, out=zeros, where=coef != 0)
-    else:
-        out = coef * z
-    out += np.log1p(_exp_neg_abs(z) if e is None else e)
-    return out
+    return _bce_with_logits_and_derivative(y, z, e, derivative=False)[0]
 
 
 def _bce_with_logits_derivative(
@@ -117,11 +111,40 @@ def _bce_with_logits_derivative(
 ) -> FloatArray:
     """sigma(z) - y, as (1 - y) - sigma(-z) for z >= 0 (exact where sigma(z) rounds to 1);
     ``e = e^{-|z|}`` may be passed in (not modified)."""
+    return _bce_with_logits_and_derivative(y, z, e, loss=False)[1]
+
+
+def _bce_with_logits_and_derivative(
+    y: FloatArray,
+    z: FloatArray,
+    e: FloatArray | None = None,
+    *,
+    loss: bool = True,
+    derivative: bool = True,
+) -> tuple[Any, Any]:
+    """``(l, dl/dz)`` of the binary cross-entropy on logits (either None when not asked
+    for), sharing ``e = e^{-|z|}`` and ``c = [z >= 0] - y`` (``1 - y`` or ``-y``, exact):
+
+        l = c z + log1p(e)                 (0 where c = 0 and z is infinite)
+        dl/dz = c - sigma(-|z|) if z >= 0 else c + sigma(-|z|)
+
+    i.e. ``(1 - y) - sigma(-z)`` for ``z >= 0`` and ``sigma(z) - y`` otherwise.
+    """
     t = _exp_neg_abs(z) if e is None else e
-    small = t / (t + 1)  # sigma(-|z|)
-    one = np.result_type(y, z).type(1)
-    out: FloatArray = np.where(z >= 0, (one - y) - small, small - y)
-    return out
+    upper = z >= 0
+    coef = np.subtract(upper, y, dtype=np.result_type(y, z))
+    value = slope = None
+    if loss:
+        if np.isinf(z).any():  # 0 * inf (y at the matching end): the term is 0
+            zeros = np.zeros(coef.shape, coef.dtype)
+            value = np.multiply(coef, z, out=zeros, where=coef != 0)
+        else:
+            value = coef * z
+        value += np.log1p(t)
+    if derivative:
+        small = t / (t + 1)  # sigma(-|z|)
+        slope = np.where(upper, coef - small, coef + small)
+    return value, slope
 
 
 # --------------------------------------------------------------------------- squared error

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.functional.activations import _exp_neg_abs, _log_softmax, _sigmoid
-from sigmoid_neuron.functional.losses import _bce_with_logits, _bce_with_logits_derivative
+from sigmoid_neuron.functional.losses import _bce_with_logits, _bce_with_logits_and_derivative
 
 Array = NDArray[np.floating]
 
@@ -150,8 +150,8 @@ class BinaryCrossEntropy(PointwiseLoss):
         ``z``: the exact ``-e^{-z} / (1 + e^{-z})`` instead of 0). Both are the functional
         API's formulas (``sigmoid_neuron.functional.losses``), sharing one ``exp``.
         """
-        e = _exp_neg_abs(z)
-        return _bce_with_logits(y, z, e)[:, 0], _bce_with_logits_derivative(y, z, e)
+        value, slope = _bce_with_logits_and_derivative(y, z)
+        return value[:, 0], slope
 
     def hessian(self, y: Array, z: Array) -> Array:
         """d^2 l / dz^2 = sigma(z)(1 - sigma(z)) = sigma(|z|) sigma(-|z|), accurate in the tails."""
