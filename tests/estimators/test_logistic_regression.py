@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,44 @@ def test_sample_weights_match_sklearn_with_c_from_the_weight_sum() -> None:
     np.testing.assert_allclose(
         model.coef_, ref.coef_, rtol=1e-4, atol=1e-4 * np.abs(ref.coef_).max()
     )
+
+
+def test_columns_of_wildly_different_sizes_reach_sklearns_optimum_without_a_warning() -> None:
+    """Units from 1e-12 to 1e6 with a ridge penalty: in standardised coordinates the
+    penalty's curvature ``alpha / c^2`` is ~1e22 on the tiniest column and ~0.25 on the
+    intercept, a Hessian ill-conditioned only through the sizes of its diagonal (the
+    Newton system must not drop the intercept's direction as flat). Oracle: scikit-learn's
+    newton-cholesky with ``C = 1 / (alpha sum s)``."""
+    rng = np.random.default_rng(3)
+    n = 400
+    X = rng.normal(size=(n, 4)) * [1e-12, 1e-7, 1.0, 1e6]
+    y = (X[:, 0] * 1e12 + X[:, 2] + X[:, 3] * 1e-6 + rng.normal(size=n) > 0).astype(int)
+    sw = rng.uniform(0.5, 2.0, n)
+    ref = SkLogistic(C=1 / (0.01 * sw.sum()), solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    ref.fit(X, y, sample_weight=sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(alpha=0.01).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_, ref.intercept_, rtol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e-150, 1e150, 1e200])
+def test_unpenalised_fit_is_invariant_to_the_units_of_the_columns(size: float) -> None:
+    """Without a penalty the maximum-likelihood model does not depend on the features'
+    units: columns multiplied by ``size`` (their squares overflow or underflow) give the
+    same probabilities as the unit-scale fit, weighted, with no warning."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + X[:, 1] + rng.normal(size=300) > 0).astype(int)
+    sw = rng.uniform(0.5, 2.0, 300)
+    ref = SkLogistic(penalty=None, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(alpha=0.0).fit(X * size, y, sample_weight=sw)
+    np.testing.assert_allclose(model.predict_proba(X * size), ref.predict_proba(X), atol=1e-7)
+    np.testing.assert_allclose(model.coef_ * size, ref.coef_, rtol=1e-6)
 
 
 def test_any_label_type_and_probabilities_from_logits() -> None:

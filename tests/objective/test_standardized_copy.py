@@ -194,3 +194,31 @@ def test_weighted_moments_set_the_coordinates() -> None:
     np.testing.assert_allclose(st.shift, np.average(X, axis=0, weights=sw), rtol=1e-12)
     var = np.diag(np.cov(X, rowvar=False, aweights=sw, bias=True))
     np.testing.assert_allclose(st.scale, np.sqrt(var), rtol=1e-10)
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e-150, 1e150, 1e200])
+def test_columns_of_any_finite_size_are_standardised(size: float) -> None:
+    """Squares of such columns overflow or underflow; the spreads are still ``size``
+    times NumPy's on the unscaled column, with no floating-point warning."""
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(300, 2)) * [1.0, 3.0] + [0.5, -1.0]
+    y = (X[:, 0] > 0.5).astype(float)
+    with np.errstate(all="raise"):
+        st = StandardizedCopy.of(make_objective(X * [size, 1.0], y, BinaryCrossEntropy()))
+    np.testing.assert_allclose(st.scale, X.std(axis=0) * [size, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(st.shift, X.mean(axis=0) * [size, 1.0], rtol=1e-12)
+
+
+def test_a_tiny_penalised_column_is_left_as_it_is() -> None:
+    """A ridge curvature ``alpha / c^2`` beyond float range cannot be written in
+    standardised coordinates: that column keeps its units (the penalty holds its
+    coefficient near 0), the others are standardised."""
+    rng = np.random.default_rng(10)
+    base = rng.normal(size=(300, 2)) * [1.0, 5.0]
+    X = base * [1e-200, 1.0]
+    y = (X[:, 1] > 0).astype(float)
+    penalised = StandardizedCopy.of(make_objective(X, y, BinaryCrossEntropy(), alpha=0.01))
+    assert penalised.scale[0] == 1.0
+    np.testing.assert_allclose(penalised.scale[1], base[:, 1].std(), rtol=1e-12)
+    free = StandardizedCopy.of(make_objective(X, y, BinaryCrossEntropy(), alpha=0.0))
+    np.testing.assert_allclose(free.scale, base.std(axis=0) * [1e-200, 1.0], rtol=1e-12)

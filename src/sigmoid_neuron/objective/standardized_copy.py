@@ -65,6 +65,28 @@ def _dense_rows(objective: LinearObjective) -> ArrayData:
     return data
 
 
+#: A sum of squares below this may have lost terms to underflow (or be all zero).
+_TINY_SQUARES = 1e-280
+
+
+def _spreads(dev: Array, sw: Array | None, S: float) -> Array:
+    """Weighted root mean squares of the columns of ``dev``: ``sqrt(sum_i s_i dev_ij^2 / S)``.
+
+    Squares of values beyond ~1e154 overflow and below ~1e-154 underflow; such columns
+    are summed again divided by their largest magnitude ``t_j`` (``t_j sqrt(sum_i s_i
+    (dev_ij / t_j)^2 / S)``), so columns of any finite size are standardised.
+    """
+    m2 = np.einsum("ij,ij->j", dev, dev) if sw is None else sw @ (dev * dev)
+    std: Array = np.sqrt(m2 / S)
+    redo = np.flatnonzero(np.isinf(m2) | (m2 < _TINY_SQUARES))
+    if redo.size:
+        top = np.abs(dev[:, redo]).max(axis=0)
+        top = np.where(top > 0, top, 1.0)
+        u = dev[:, redo] / top
+        std[redo] = top * np.sqrt((np.einsum("ij,ij->j", u, u) if sw is None else sw @ (u * u)) / S)
+    return std
+
+
 class StandardizedCopy(StandardizedObjective):
     """``J'(theta') = J(T theta')`` evaluated on the copy ``X'`` (module docstring).
 
@@ -97,7 +119,7 @@ class StandardizedCopy(StandardizedObjective):
         self._single = K == 1
         pen = objective.penalty
         row = np.zeros(self._width)
-        row[:d] = (np.full(d, pen.alpha) if pen.plain else pen.l2) / (self.scale * self.scale)
+        row[:d] = (np.full(d, pen.alpha) if pen.plain else pen.l2) / self.scale / self.scale
         #: the smooth penalty's (diagonal) Hessian in these coordinates
         self._q: Array = np.tile(row, K)
         #: ``(theta, (J', grad J', z))`` of the last gradient evaluation: a Newton solver
@@ -111,11 +133,16 @@ class StandardizedCopy(StandardizedObjective):
         data = _dense_rows(objective)
         X, S = data.X, data.total_weight
         sw = None if data.sample_weight is None else data.sample_weight.astype(np.float64)
-        mean = X.mean(axis=0, dtype=np.float64) if sw is None else (sw @ X) / S
-        dev = np.subtract(X, mean, dtype=np.float64)
-        m2 = np.einsum("ij,ij->j", dev, dev) if sw is None else sw @ (dev * dev)
-        std = np.sqrt(m2 / S)
-        shift, scale = usable_shift_scale(mean, np.where(std > 0, std, 1.0))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            mean = X.mean(axis=0, dtype=np.float64) if sw is None else (sw @ X) / S
+            dev = np.subtract(X, mean, dtype=np.float64)
+            std = _spreads(dev, sw, S)
+            shift, scale = usable_shift_scale(mean, np.where(std > 0, std, 1.0))
+            # a ridge curvature l2 / c^2 beyond float range (a tiny column, penalised):
+            # the column stays as it is, its coefficient held near 0 by the penalty
+            pen = objective.penalty
+            l2 = np.full(scale.size, pen.alpha) if pen.plain else pen.l2
+            scale = np.where(np.isfinite(l2 / scale / scale), scale, 1.0)
         fits = objective.fit_intercept and np.array_equal(shift, mean)
         return cls(objective, shift, scale, dev if fits else None)
 

@@ -17,14 +17,25 @@ from numpy.typing import NDArray
 Array = NDArray[Any]
 
 
-def factor(A: Array) -> tuple[Array, float] | None:
+def factor(A: Array, *, equilibrated: bool = False) -> tuple[Array, float] | None:
     """``(U, rcond)`` with ``U^T U = A`` for a symmetric positive definite ``A`` (only its
     upper triangle is read; ``U``'s lower triangle is left unspecified), None when ``A``
-    is not numerically positive definite."""
+    is not numerically positive definite.
+
+    ``equilibrated``: ``rcond`` is that of ``D A D`` with ``D = diag(A)^-1/2`` (unit
+    diagonal; its factor is ``U D``), which is what bounds the accuracy of solves with
+    ``U`` (van der Sluis): a matrix that is ill-conditioned only through the sizes of its
+    diagonal (a ridge term far larger on some coordinates than on others) is not.
+    """
     U, info = scipy.linalg.lapack.dpotrf(A, lower=0)
     if info != 0:
         return None
-    rcond, info = scipy.linalg.lapack.dpocon(U, float(np.abs(A).sum(axis=0).max()))
+    if equilibrated:
+        root = 1.0 / np.sqrt(A.diagonal())  # > 0: A is positive definite
+        scaled = np.abs(A) * root[:, None] * root
+        rcond, info = scipy.linalg.lapack.dpocon(U * root, float(scaled.sum(axis=0).max()))
+    else:
+        rcond, info = scipy.linalg.lapack.dpocon(U, float(np.abs(A).sum(axis=0).max()))
     return U, float(rcond) if info == 0 else 0.0
 
 

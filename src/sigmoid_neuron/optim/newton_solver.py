@@ -93,11 +93,14 @@ _CHOLESKY_RCOND = 1e-10
 
 def _well_conditioned_cholesky(system: _NewtonSystem, H: Array) -> bool:
     """Factorise ``H`` by Cholesky into ``system`` (undamped) when it is positive definite
-    and well conditioned: ``rcond = 1 / (||H||_1 ||H^-1||_1) > _CHOLESKY_RCOND`` (LAPACK's
-    ``pocon`` estimate from the factor, O(p^2)). There the range-space step of the
-    eigendecomposition keeps every direction and equals ``-H^-1 g``, for a fifth of its
-    cost."""
-    found = cholesky.factor(H)
+    and well conditioned once its diagonal is scaled to 1: ``rcond`` of ``D H D``,
+    ``D = diag(H)^-1/2``, above ``_CHOLESKY_RCOND`` (LAPACK's ``pocon`` estimate from the
+    factor, O(p^2)). There the range-space step of the eigendecomposition keeps every
+    direction and equals ``-H^-1 g``, for a fifth of its cost. (Unscaled, a ridge term
+    that is huge on a few coordinates, e.g. ``alpha / c^2`` on a column of size 1e-10,
+    would send such an ``H`` to the eigendecomposition, whose test relative to
+    ``lambda_max`` would then drop the other directions as flat.)"""
+    found = cholesky.factor(H, equilibrated=True)
     if found is None or not found[1] > _CHOLESKY_RCOND:
         return False
     system.factor, system.mu = found[0], 0.0
