@@ -133,8 +133,7 @@ class LinearObjective:
         row = np.r_[self.penalty.l1, np.zeros(int(self.fit_intercept))]
         self.l1_weights: Array = np.tile(row, self.n_outputs)
         #: the smooth penalty's diagonal Hessian over [W | b] per output (0 for b)
-        l2 = np.full(self.n_features, alpha) if self.penalty.plain else self.penalty.l2
-        self._hessian_penalty: Array = np.tile(np.r_[l2, 0.0], self.n_outputs)
+        self._hessian_penalty: Array = np.tile(np.r_[self.penalty.l2, 0.0], self.n_outputs)
         #: column names (for messages such as a collinearity warning), when known
         self.feature_names: Any = None
 

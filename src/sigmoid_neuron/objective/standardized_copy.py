@@ -47,20 +47,24 @@ Array = NDArray[Any]
 COPY_MAX_ELEMENTS = 1 << 19
 
 
+def _dense_rows(objective: LinearObjective) -> ArrayData | None:
+    """``objective``'s data term when it holds a dense in-memory ``X``, else None."""
+    data = objective.data
+    if isinstance(data, ArrayData) and isinstance(data.X, np.ndarray):
+        return data
+    return None
+
+
 def fits_in_copy(objective: LinearObjective) -> bool:
     """Whether ``objective``'s rows are a dense in-memory ``X`` of at most
     :data:`COPY_MAX_ELEMENTS` values."""
-    data = objective.data
-    return (
-        isinstance(data, ArrayData)
-        and isinstance(data.X, np.ndarray)
-        and data.X.size <= COPY_MAX_ELEMENTS
-    )
+    data = _dense_rows(objective)
+    return data is not None and data.X.size <= COPY_MAX_ELEMENTS
 
 
-def _dense_rows(objective: LinearObjective) -> ArrayData:
-    data = objective.data
-    if not isinstance(data, ArrayData) or not isinstance(data.X, np.ndarray):
+def _checked_rows(objective: LinearObjective) -> ArrayData:
+    data = _dense_rows(objective)
+    if data is None:
         raise TypeError("StandardizedCopy needs in-memory dense rows (ArrayData over NumPy X)")
     return data
 
@@ -102,7 +106,7 @@ class StandardizedCopy(StandardizedObjective):
         centred: Array | None = None,
     ) -> None:
         super().__init__(objective, shift, scale)
-        data = _dense_rows(objective)
+        data = _checked_rows(objective)
         X = data.X
         if not (self.shift.any() or (self.scale != 1.0).any()) and X.dtype == np.float64:
             Xs = X  # standard already: no copy
@@ -117,9 +121,8 @@ class StandardizedCopy(StandardizedObjective):
         self._S = data.total_weight
         d, K = objective.n_features, objective.n_outputs
         self._single = K == 1
-        pen = objective.penalty
         row = np.zeros(self._width)
-        row[:d] = (np.full(d, pen.alpha) if pen.plain else pen.l2) / self.scale / self.scale
+        row[:d] = objective.penalty.l2 / self.scale / self.scale
         #: the smooth penalty's (diagonal) Hessian in these coordinates
         self._q: Array = np.tile(row, K)
         #: ``(theta, (J', grad J', z))`` of the last gradient evaluation: a Newton solver
@@ -130,7 +133,7 @@ class StandardizedCopy(StandardizedObjective):
     def of(cls, objective: LinearObjective) -> StandardizedCopy:
         """Standardise by the weighted means and standard deviations of all the columns'
         values (:func:`usable_shift_scale` says which are left as they are)."""
-        data = _dense_rows(objective)
+        data = _checked_rows(objective)
         X, S = data.X, data.total_weight
         sw = None if data.sample_weight is None else data.sample_weight.astype(np.float64)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -140,9 +143,7 @@ class StandardizedCopy(StandardizedObjective):
             shift, scale = usable_shift_scale(mean, np.where(std > 0, std, 1.0))
             # a ridge curvature l2 / c^2 beyond float range (a tiny column, penalised):
             # the column stays as it is, its coefficient held near 0 by the penalty
-            pen = objective.penalty
-            l2 = np.full(scale.size, pen.alpha) if pen.plain else pen.l2
-            scale = np.where(np.isfinite(l2 / scale / scale), scale, 1.0)
+            scale = np.where(np.isfinite(objective.penalty.l2 / scale / scale), scale, 1.0)
         fits = objective.fit_intercept and np.array_equal(shift, mean)
         return cls(objective, shift, scale, dev if fits else None)
 

@@ -167,18 +167,15 @@ def _cholesky_factor(G: Array, d: int, ridge: float) -> tuple[Array | None, floa
     G11 = G[:d, :d] + ridge * np.eye(d)
     if d == 0:
         return None, 0.0
-    diag = np.diag(G11).copy()
-    if not np.all(diag > 0) or not np.all(np.isfinite(G11)):
+    if not np.all(np.diag(G11) > 0) or not np.all(np.isfinite(G11)):
         return None, 0.0  # a constant column (or nothing to scale by): rank-deficient
-    c = np.sqrt(diag)
-    C = G11 / np.outer(c, c)
-    found = cholesky.factor(C)
+    found = cholesky.factor(G11, equilibrated=True)  # rcond of the column-scaled matrix
     if found is None:
         return None, 0.0
     U, rcond = found
     if not rcond > GRAM_RCOND:
         return None, rcond
-    R11: Array = np.triu(U) * c[None, :]
+    R11: Array = np.triu(U)
     return R11, rcond
 
 
