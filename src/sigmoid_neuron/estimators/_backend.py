@@ -88,16 +88,19 @@ def fit_inputs(
 
     from sigmoid_neuron.objective.kernels import all_finite
 
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        dtype=[np.float64, np.float32],
-        accept_sparse=["csr", "csc"],
-        ensure_all_finite=False,  # checked below on all cores, without a temporary
-        **y_params,
-    )
+    if reset and _plain_arrays(X, y):
+        _fresh_fit_attributes(estimator, X, y)
+    else:
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite=False,  # checked below on all cores, without a temporary
+            **y_params,
+        )
     values = X.data if scipy.sparse.issparse(X) else X
     if not get_config()["assume_finite"] and not all_finite(values):
         _assert_all_finite(values, input_name="X", estimator_name=type(estimator).__name__)
@@ -107,6 +110,40 @@ def fit_inputs(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
     return X, y, sample_weight
+
+
+def _plain_arrays(X: Any, y: Any) -> bool:
+    """Whether ``(X, y)`` is the case scikit-learn's ``validate_data`` passes through
+    unchanged: NumPy arrays (not subclasses), ``X`` 2-D float64 or float32 with at least
+    one row and column, ``y`` 1-D numeric (bool, integer or float) with as many rows."""
+    return (
+        type(X) is np.ndarray
+        and type(y) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in _FLOATS
+        and X.shape[0] > 0
+        and X.shape[1] > 0
+        and y.ndim == 1
+        and y.dtype.kind in "biuf"
+        and y.shape[0] == X.shape[0]
+    )
+
+
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _fresh_fit_attributes(estimator: Any, X: Any, y: Any) -> None:
+    """What ``validate_data(reset=True)`` does besides converting, for plain arrays
+    (:func:`_plain_arrays`): a float ``y`` must be finite (scikit-learn's error), the
+    estimator learns ``n_features_in_`` and forgets the ``feature_names_in_`` of an
+    earlier fit on a DataFrame."""
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        from sklearn.utils.validation import _assert_all_finite
+
+        _assert_all_finite(y, input_name="y", estimator_name=type(estimator).__name__)
+    estimator.n_features_in_ = X.shape[1]
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
 
 
 def target_labels(y: Any, check: Callable[[Any], None]) -> Any:

@@ -130,10 +130,10 @@ class LinearObjective:
         self.n_outputs = data.n_outputs
         self.n_params = self.n_outputs * (self.n_features + int(self.fit_intercept))
         #: sum_j l1_j |theta_j| over the flat parameters (0 for the intercepts)
-        row = np.r_[self.penalty.l1, np.zeros(int(self.fit_intercept))]
+        row = np.concatenate((self.penalty.l1, np.zeros(int(self.fit_intercept))))
         self.l1_weights: Array = np.tile(row, self.n_outputs)
         #: the smooth penalty's diagonal Hessian over [W | b] per output (0 for b)
-        self._hessian_penalty: Array = np.tile(np.r_[self.penalty.l2, 0.0], self.n_outputs)
+        self._hessian_penalty: Array = np.tile(np.append(self.penalty.l2, 0.0), self.n_outputs)
         #: column names (for messages such as a collinearity warning), when known
         self.feature_names: Any = None
 

@@ -6,6 +6,7 @@ below ``max(tol^2, 1000 eps) max(1, |J|)``; see :mod:`sigmoid_neuron.optim.solve
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -52,18 +53,24 @@ class _NewtonSystem:
 
     def __init__(self, H: Array) -> None:
         self.H = H
-        self.scale = max(float(np.abs(H.diagonal()).max()) if H.size else 0.0, _EPS)
-        self.mu = 1e-10 * self.scale
         self.range: tuple[Array, Array] | None = None
         self.factor: Any = None
-        if 0 < H.shape[0] <= _EIGH_MAX_P:
-            if _well_conditioned_cholesky(self, H):
-                return
+        self.mu = 0.0
+        small = 0 < H.shape[0] <= _EIGH_MAX_P
+        if small and _well_conditioned_cholesky(self, H):
+            return
+        self.mu = 1e-10 * self.scale
+        if small:
             lam, V = np.linalg.eigh(H)
             top = float(lam[-1])
             if top > 0 and float(lam[0]) >= -1e-10 * top:
                 keep = lam > 1e-12 * top
                 self.range = (V[:, keep], lam[keep])
+
+    @functools.cached_property
+    def scale(self) -> float:
+        """``max_j |H_jj|`` (at least eps): the damping's unit."""
+        return max(float(np.abs(self.H.diagonal()).max()) if self.H.size else 0.0, _EPS)
 
     def direction(self, g: Array) -> tuple[Array, float]:
         """``(d, mu)``: a descent direction for gradient ``g`` and the damping used."""
@@ -72,10 +79,9 @@ class _NewtonSystem:
             d: Array = -(V @ ((V.T @ g) / lam))
             if np.isfinite(d).all() and float(g @ d) < 0:
                 return d, 0.0
-        eye = np.eye(g.size)
         for _ in range(40):
             if self.factor is None:
-                found = cholesky.factor(self.H + self.mu * eye)
+                found = cholesky.factor(self.H + self.mu * np.eye(g.size))
                 self.factor = None if found is None else found[0]
             if self.factor is not None:
                 d = -cholesky.solve(self.factor, g)
@@ -103,7 +109,7 @@ def _well_conditioned_cholesky(system: _NewtonSystem, H: Array) -> bool:
     found = cholesky.factor(H, equilibrated=True)
     if found is None or not found[1] > _CHOLESKY_RCOND:
         return False
-    system.factor, system.mu = found[0], 0.0
+    system.factor = found[0]
     return True
 
 
