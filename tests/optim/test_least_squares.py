@@ -111,8 +111,60 @@ def test_ill_conditioned_polynomials_recover_exact_coefficients(degree: int, rou
     w = np.arange(1.0, degree + 1)
     obj = make_objective(X, X @ w + 0.5, HalfSquaredError())
     m = obj.data.moments()
-    gram_ok = ls._cholesky_factor(obj.data.gram(m.mean_x, m.mean_y), degree, 0.0)[0] is not None
+    G = obj.data.gram(m.mean_x, m.mean_y)
+    gram_ok = ls._cholesky_factor(G, degree, np.zeros(degree))[0] is not None
     assert gram_ok == (route == "gram")
     sol = solve_least_squares(obj)
     np.testing.assert_allclose(sol.coef[0], w, rtol=1e-8)
     assert sol.intercept[0] == pytest.approx(0.5, rel=1e-9)
+
+
+def _ridge_oracle(U: np.ndarray, Y: np.ndarray, s: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """Weighted ridge with an intercept by its normal equations on the centred data:
+    ``(U_c^T diag(s) U_c / S + diag(penalty)) V^T = U_c^T diag(s) Y_c / S`` (NumPy)."""
+    S = s.sum()
+    Uc = U - s @ U / S
+    Yc = Y - s @ Y / S
+    coef: np.ndarray = np.linalg.solve(
+        Uc.T @ (s[:, None] * Uc) / S + np.diag(penalty), Uc.T @ (s[:, None] * Yc) / S
+    ).T
+    return coef
+
+
+@pytest.mark.parametrize("size", [1e200, 1e300, 1e-200, 1e-300])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+def test_columns_of_any_finite_size_are_solved_exactly_without_warnings(
+    size: float, layout: str
+) -> None:
+    """A column of size 1e+-200 or 1e+-300 has squares beyond float range: its Gram entries
+    and QR are taken on the column scaled by a power of 2. Oracle: the same problem on
+    the unscaled columns (statsmodels WLS; with alpha, the ridge's normal equations, whose
+    penalty on the scaled column is alpha / size^2: 0 for a large one, and a coefficient
+    of 0 for a tiny one)."""
+    import scipy.sparse
+
+    X, y = load_diabetes(return_X_y=True)
+    rng = np.random.default_rng(1)
+    s = rng.uniform(0.5, 2.0, len(y))
+    Y = np.c_[y, -0.5 * y + 100 * X[:, 3]]
+    unit = np.ones(X.shape[1])
+    unit[2] = size
+    Xs = X * unit
+    data = scipy.sparse.csr_matrix(Xs) if layout == "csr" else Xs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain = LinearRegression().fit(data, Y, sample_weight=s)
+        ridge = LinearRegression(alpha=0.01).fit(data, Y, sample_weight=s)
+    for k in range(2):
+        ref = sm.WLS(Y[:, k], sm.add_constant(X), weights=s).fit()
+        np.testing.assert_allclose(plain.coef_[k] * unit, ref.params[1:], rtol=1e-9)
+        np.testing.assert_allclose(plain.intercept_[k], ref.params[0], rtol=1e-9)
+    penalty = np.full(X.shape[1], 0.01)
+    if size > 1:
+        penalty[2] = 0.0
+        expected = _ridge_oracle(X, Y, s, penalty)
+    else:
+        keep = np.arange(X.shape[1]) != 2
+        expected = np.zeros((2, X.shape[1]))
+        expected[:, keep] = _ridge_oracle(X[:, keep], Y, s, penalty[keep])
+    np.testing.assert_allclose(ridge.coef_ * unit, expected, rtol=1e-8, atol=1e-10)

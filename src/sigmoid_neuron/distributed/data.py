@@ -89,16 +89,16 @@ def _block_sums_task(
 
 
 def _block_qr_task(
-    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Array, Array]
+    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Any, ...]
 ) -> TriangularFactor:
-    """``block_qr`` with the broadcast shifts ``(x_shift, y_shift)`` unpacked."""
+    """``block_qr`` with the broadcast ``(x_shift, y_shift, x_scale)`` unpacked."""
     return block_qr(X, y, sample_weight, *shifts)
 
 
 def _block_gram_task(
-    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Array, Array]
+    X: Array, y: Array, sample_weight: Array | None, shifts: tuple[Any, ...]
 ) -> Array:
-    """``block_gram`` with the broadcast shifts ``(x_shift, y_shift)`` unpacked."""
+    """``block_gram`` with the broadcast ``(x_shift, y_shift, x_scale)`` unpacked."""
     return block_gram(X, y, sample_weight, *shifts)
 
 
@@ -304,20 +304,29 @@ class DaskData:
         got = self._compute(dask.delayed(list)(parts))
         return ArrayData(got[0], got[1], self.loss, got[2] if len(got) > 2 else None)
 
-    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
-        """``R`` of ``diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass, a tall-skinny
-        QR (each block's factor, the factors of stacked pairs up the tree)."""
-        shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
-        result: TriangularFactor = self._one_pass(_block_qr_task, QR_KEY, shifts)
+    def qr_factor(
+        self, x_shift: Array, y_shift: Array, x_scale: Array | None = None
+    ) -> TriangularFactor:
+        """``R`` of ``diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift]``: one pass, a
+        tall-skinny QR (each block's factor, the factors of stacked pairs up the tree)."""
+        result: TriangularFactor = self._one_pass(
+            _block_qr_task, QR_KEY, self._shifts(x_shift, y_shift, x_scale)
+        )
         return result
 
-    def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]``
+    def gram(self, x_shift: Array, y_shift: Array, x_scale: Array | None = None) -> Array:
+        """``A^T A`` of ``A = diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift | 1]``
         (:func:`~sigmoid_neuron.objective.moments.block_gram`): one pass, the blocks'
         Gram matrices tree-summed."""
-        shifts = self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float)))
-        result: Array = self._one_pass(_block_gram_task, GRAM_KEY, shifts)
+        result: Array = self._one_pass(
+            _block_gram_task, GRAM_KEY, self._shifts(x_shift, y_shift, x_scale)
+        )
         return result
+
+    def _shifts(self, x_shift: Array, y_shift: Array, x_scale: Array | None) -> Any:
+        """The shifts (and column scales) broadcast to the workers once."""
+        scale = None if x_scale is None else np.asarray(x_scale, float)
+        return self._broadcast((np.asarray(x_shift, float), np.asarray(y_shift, float), scale))
 
     @property
     def block_rows(self) -> tuple[int, ...]:

@@ -195,13 +195,17 @@ class ArrayData:
         off = None if self.offset is None else self.offset[::step]
         return ArrayData(self.X[::step], self.y[::step], self.loss, sw, off)
 
-    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
-        """The triangular factor of the weighted, shifted ``[X | y]`` (chunks of rows)."""
-        return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift)
+    def qr_factor(
+        self, x_shift: Array, y_shift: Array, x_scale: Array | None = None
+    ) -> TriangularFactor:
+        """The triangular factor of the weighted, shifted (and column-scaled) ``[X | y]``
+        (chunks of rows)."""
+        return block_qr(self.X, self.y, self.sample_weight, x_shift, y_shift, x_scale)
 
-    def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """The Gram matrix of the weighted, shifted ``[X | y | 1]`` (chunks of rows)."""
-        return block_gram(self.X, self.y, self.sample_weight, x_shift, y_shift)
+    def gram(self, x_shift: Array, y_shift: Array, x_scale: Array | None = None) -> Array:
+        """The Gram matrix of the weighted, shifted (and column-scaled) ``[X | y | 1]``
+        (chunks of rows)."""
+        return block_gram(self.X, self.y, self.sample_weight, x_shift, y_shift, x_scale)
 
     def subset(self, rows: Array) -> ArrayData:
         """The same data restricted to ``rows`` (a mini-batch)."""

@@ -66,14 +66,17 @@ class DataTerm(Protocol):
         estimates: column scales, conditioning)."""
         ...
 
-    def qr_factor(self, x_shift: Array, y_shift: Array) -> TriangularFactor:
-        """``R`` of ``diag(sqrt(s)) [X - x_shift | y - y_shift]``: one pass over the rows."""
+    def qr_factor(
+        self, x_shift: Array, y_shift: Array, x_scale: Array | None = None
+    ) -> TriangularFactor:
+        """``R`` of ``diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift]`` (``x_scale``
+        None: 1): one pass over the rows."""
         ...
 
-    def gram(self, x_shift: Array, y_shift: Array) -> Array:
-        """``A^T A`` of ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]``: one pass
-        (:func:`~sigmoid_neuron.objective.moments.block_gram`; the last column gives the
-        exact means, :func:`~sigmoid_neuron.objective.moments.centred_gram`)."""
+    def gram(self, x_shift: Array, y_shift: Array, x_scale: Array | None = None) -> Array:
+        """``A^T A`` of ``A = diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift | 1]``:
+        one pass (:func:`~sigmoid_neuron.objective.moments.block_gram`; the last column
+        gives the exact means, :func:`~sigmoid_neuron.objective.moments.centred_gram`)."""
         ...
 
     @property

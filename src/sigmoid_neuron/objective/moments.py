@@ -161,14 +161,17 @@ def _shifted_chunk(
     rows: slice,
     target_rows: slice | None = None,
     ones: bool = False,
+    x_scale: Array | None = None,
 ) -> Array:
-    """``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for ``rows`` (of ``X``; ``target_rows``
-    of ``y`` and ``s``, default the same), in a new float64 array; with ``ones`` a last
-    column ``sqrt(s)`` (the weighted column of ones)."""
+    """``diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift]`` for ``rows`` (of ``X``;
+    ``target_rows`` of ``y`` and ``s``, default the same), in a new float64 array; with
+    ``ones`` a last column ``sqrt(s)`` (the weighted column of ones); ``x_scale`` None: 1."""
     other = rows if target_rows is None else target_rows
     d, K = X.shape[1], y2.shape[1]
     A = np.empty((rows.stop - rows.start, d + K + int(ones)))
     np.subtract(X[rows], x_shift, out=A[:, :d])
+    if x_scale is not None:
+        A[:, :d] /= x_scale
     np.subtract(y2[other], y_shift, out=A[:, d : d + K])
     if ones:
         A[:, d + K] = 1.0
@@ -178,9 +181,15 @@ def _shifted_chunk(
 
 
 def block_qr(
-    X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
+    X: Array,
+    y: Array,
+    sample_weight: Array | None,
+    x_shift: Array,
+    y_shift: Array,
+    x_scale: Array | None = None,
 ) -> TriangularFactor:
-    """The triangular factor of ``diag(sqrt(s)) [X - x_shift | y - y_shift]`` for one block.
+    """The triangular factor of ``diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift]``
+    for one block (``x_scale`` None: 1).
 
     Rows are taken in chunks of about 8 MiB, each chunk's ``R`` folded into the running
     one by a QR of ``[R; chunk]``: memory stays that of one chunk, the arithmetic float64.
@@ -193,24 +202,34 @@ def block_qr(
         if scipy.sparse.issparse(X):  # one chunk densified at a time, never all of X
             chunk = slice(0, rows.stop - rows.start)
             dense = X[rows].toarray()  # type: ignore[attr-defined]
-            A = _shifted_chunk(dense, y2, sample_weight, x_shift, y_shift, chunk, rows)
+            A = _shifted_chunk(
+                dense, y2, sample_weight, x_shift, y_shift, chunk, rows, x_scale=x_scale
+            )
         else:
-            A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows)
+            A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows, x_scale=x_scale)
         R = _r_factor(np.vstack([R, A]) if R.size else A)
     return TriangularFactor(R)
 
 
 def block_gram(
-    X: Array, y: Array, sample_weight: Array | None, x_shift: Array, y_shift: Array
+    X: Array,
+    y: Array,
+    sample_weight: Array | None,
+    x_shift: Array,
+    y_shift: Array,
+    x_scale: Array | None = None,
 ) -> Array:
-    """``A^T A`` for ``A = diag(sqrt(s)) [X - x_shift | y - y_shift | 1]`` of one block,
-    float64, ``(d + K + 1)`` square: the last row holds ``sum_i s_i (x_i - x_shift)``,
-    ``sum_i s_i (y_i - y_shift)`` and ``S``.
+    """``A^T A`` for ``A = diag(sqrt(s)) [(X - x_shift) / x_scale | y - y_shift | 1]`` of
+    one block (``x_scale`` None: 1), float64, ``(d + K + 1)`` square: the last row holds
+    ``sum_i s_i (x_i - x_shift) / x_scale``, ``sum_i s_i (y_i - y_shift)`` and ``S``.
 
     Chunks of about 8 MiB are shifted (and weighted) into a float64 buffer and their
     ``A_c^T A_c`` (BLAS ``syrk`` through NumPy) summed, the chunks shared by threads.
     """
     if scipy.sparse.issparse(X):
+        if x_scale is not None:  # the columns scaled: a copy of the stored values
+            X = scipy.sparse.csr_matrix(X @ scipy.sparse.diags(1.0 / np.asarray(x_scale)))
+            x_shift = np.asarray(x_shift, dtype=np.float64) / x_scale
         return _sparse_gram(X, y, sample_weight, x_shift, y_shift)
     d = X.shape[1]
     y2 = y[:, None] if y.ndim == 1 else y
@@ -218,7 +237,7 @@ def block_gram(
     G = np.zeros((width, width))
 
     def chunk_gram(rows: slice) -> Array:
-        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows, ones=True)
+        A = _shifted_chunk(X, y2, sample_weight, x_shift, y_shift, rows, ones=True, x_scale=x_scale)
         return A.T @ A
 
     for part in _map_chunks(chunk_gram, row_chunks(X.shape[0], width)):
@@ -226,13 +245,17 @@ def block_gram(
     return G
 
 
-def centred_gram(G: Array, x_shift: Array, y_shift: Array) -> tuple[Array, Array, Array]:
-    """``(C, mean_x, mean_y)`` from a :func:`block_gram` result about any shift ``a0``.
+def centred_gram(
+    G: Array, x_shift: Array, y_shift: Array, x_scale: Array | None = None
+) -> tuple[Array, Array, Array]:
+    """``(C, mean_x, mean_y)`` from a :func:`block_gram` result about any shift ``a0``
+    (with the same ``x_scale``: ``C`` is then that of the scaled columns).
 
-    With ``a = [x | y] - a0``, ``u = sum_i s_i a_i`` (the last column) and ``S``:
-    ``mean = a0 + u / S`` and ``C = sum_i s_i (a_i - u/S)(a_i - u/S)^T = A^T A - u u^T / S``
-    (the centred Gram matrix, ``(d + K)`` square). Shifted by a sample's means, ``u / S`` is
-    a fraction of a standard deviation and the subtraction cancels no digits worth having.
+    With ``a = [x | y] - a0`` (its ``x`` part divided by ``x_scale``), ``u = sum_i s_i a_i``
+    (the last column) and ``S``: ``mean = a0 + [x_scale | 1] u / S`` and ``C = sum_i s_i
+    (a_i - u/S)(a_i - u/S)^T = A^T A - u u^T / S`` (the centred Gram matrix, ``(d + K)``
+    square). Shifted by a sample's means, ``u / S`` is a fraction of a standard deviation
+    and the subtraction cancels no digits worth having.
     """
     w = G.shape[0] - 1
     S = float(G[w, w])
@@ -242,9 +265,11 @@ def centred_gram(G: Array, x_shift: Array, y_shift: Array) -> tuple[Array, Array
     C = G[:w, :w] - np.outer(u, u) / S
     C = 0.5 * (C + C.T)
     d = np.asarray(x_shift).size
-    mean = np.r_[np.asarray(x_shift, dtype=np.float64), np.asarray(y_shift, dtype=np.float64)]
-    mean = mean + u / S
-    return C, mean[:d], mean[d:]
+    step = u / S
+    if x_scale is not None:
+        step[:d] *= x_scale
+    mean_x = np.asarray(x_shift, dtype=np.float64) + step[:d]
+    return C, mean_x, np.asarray(y_shift, dtype=np.float64) + step[d:]
 
 
 def _weights(sample_weight: Array | None, n: int) -> Array:

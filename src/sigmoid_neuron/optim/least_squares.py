@@ -33,6 +33,12 @@ harmless:
    on the Gram route when the scaled reciprocal condition number is below
    :data:`GRAM_RCOND_TWO_STEPS`).
 
+Columns of extreme size (values beyond ``2^100`` or all below ``2^-100`` about their
+shift, judged on the sample of rows) have squares that overflow or underflow: both passes
+take them divided by a power of 2 (:func:`_extreme_column_scales`; exact, so nothing else
+changes), the ridge becomes ``alpha S / c_j^2`` on them, and the factor is mapped back to
+the original coefficients (its columns times ``c_j``; no squares are formed).
+
 Costs three or four passes over the data and ``O(n (d + K)^2)`` flops; works unchanged
 on any data term (NumPy, Dask). In memory, each pass shares its chunks of rows among
 threads (the Gram matrix is compute-bound: one BLAS ``syrk`` uses one core here).
@@ -93,29 +99,39 @@ def solve_least_squares(
             f"{type(data.loss).__name__}; use optimizer='lbfgs' or 'newton'"
         )
     d, K = objective.n_features, objective.n_outputs
+    ridge = objective.alpha * data.total_weight
+    rows = data.sample(SHIFT_SAMPLE_ROWS)
     if objective.fit_intercept:
         # one pass about a sample's means gives the exact means and the centred Gram
-        sample = data.sample(SHIFT_SAMPLE_ROWS).moments()
-        G, x_shift, y_shift = centred_gram(data.gram(sample.mean_x, sample.mean_y),
-                                           sample.mean_x, sample.mean_y)  # fmt: skip
+        with np.errstate(over="ignore", invalid="ignore"):  # spreads unused here
+            sample = rows.moments()
+        x_scale = _extreme_column_scales(rows, sample.mean_x, ridge)
+        G, x_shift, y_shift = centred_gram(
+            data.gram(sample.mean_x, sample.mean_y, x_scale),
+            sample.mean_x, sample.mean_y, x_scale,
+        )  # fmt: skip
     else:
         x_shift, y_shift = np.zeros(d), np.zeros(K)
-        G = data.gram(x_shift, y_shift)[: d + K, : d + K]
-    ridge = objective.alpha * data.total_weight
-    R11, rcond = _cholesky_factor(G, d, ridge)
+        x_scale = _extreme_column_scales(rows, x_shift, ridge)
+        G = data.gram(x_shift, y_shift, x_scale)[: d + K, : d + K]
+    unit = np.ones(d) if x_scale is None else x_scale
+    # the ridge in the scaled columns' coordinates (w'_j = c_j w_j): ridge / c_j^2
+    ridges = np.full(d, ridge) if x_scale is None or ridge == 0 else ridge / x_scale / x_scale
+    R11, rcond = _cholesky_factor(G, d, ridges)
     from_gram = R11 is not None
     if R11 is not None:  # well conditioned: solved from the Gram matrix (one pass)
         coef, rank, collinear = np.zeros((K, d)), d, list[int]()
     else:  # ill-conditioned or rank-deficient: the triangular factor (one more pass)
-        R = data.qr_factor(x_shift, y_shift).R
+        R = data.qr_factor(x_shift, y_shift, x_scale).R
         R = np.vstack([R, np.zeros((max(0, d + K - R.shape[0]), d + K))])[: d + K]
         R11, R12 = R[:d, :d], R[:d, d:]
         if ridge > 0:
-            stacked = np.vstack([R[:d], np.c_[math.sqrt(ridge) * np.eye(d), np.zeros((d, K))]])
+            stacked = np.vstack([R[:d], np.c_[np.diag(np.sqrt(ridges)), np.zeros((d, K))]])
             R = scipy.linalg.qr(stacked, mode="r", check_finite=False)[0]
             R11, R12 = R[:d, :d], R[:d, d:]
         n_rows = int(getattr(data, "n_samples", d))
-        coef, rank, collinear = _triangular_solve(R11, R12, n_rows)
+        coef, rank, collinear = _triangular_solve(R11, R12, n_rows, unit)
+    R11 = R11 * unit  # the factor for the original coefficients (columns times c_j)
     if collinear:
         names = [str(feature_names[j]) if feature_names is not None else str(j) for j in collinear]
         shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
@@ -160,11 +176,39 @@ GRAM_RCOND = 1e-10
 GRAM_RCOND_TWO_STEPS = 1e-6
 
 
-def _cholesky_factor(G: Array, d: int, ridge: float) -> tuple[Array | None, float]:
-    """``(R11, rcond)``: ``R11`` upper triangular with ``R11^T R11 = G11 + ridge I`` and
-    the reciprocal condition number of the column-scaled matrix, when that is above
+#: Columns whose values (about their shift) reach beyond 2^EXTREME_EXPONENT or stay below
+#: 2^-EXTREME_EXPONENT are scaled by a power of 2 for the Gram matrix and the QR factor,
+#: whose squares would overflow or underflow; others are left as they are
+EXTREME_EXPONENT = 100
+
+
+def _extreme_column_scales(rows: Any, shift: Array, ridge: float) -> Array | None:
+    """Powers of 2, ``c_j = 2^e_j`` with ``max_i |x_ij - shift_j| in [2^(e_j-1), 2^e_j)``
+    over the sampled ``rows``, for the columns of extreme size (:data:`EXTREME_EXPONENT`),
+    1 for the others; None when every column is ordinary (nothing is scaled). Scaling by a
+    power of 2 is exact, so the factors are those of the original columns, scaled. A
+    penalised column whose ridge ``ridge / c_j^2`` would overflow keeps ``c_j = 1``."""
+    X = rows.X
+    if scipy.sparse.issparse(X):
+        top = np.maximum(abs(X).max(axis=0).toarray().ravel(), np.abs(shift))
+    else:
+        top = np.abs(np.asarray(X, dtype=np.float64) - shift).max(axis=0, initial=0.0)
+    exponent = np.frexp(top)[1]
+    extreme = (top > 0) & np.isfinite(top) & (np.abs(exponent) > EXTREME_EXPONENT)
+    if not extreme.any():
+        return None
+    scale = np.where(extreme, np.ldexp(1.0, exponent), 1.0)
+    if ridge > 0:
+        with np.errstate(over="ignore"):
+            scale = np.where(np.isfinite(ridge / scale / scale), scale, 1.0)
+    return scale
+
+
+def _cholesky_factor(G: Array, d: int, ridges: Array) -> tuple[Array | None, float]:
+    """``(R11, rcond)``: ``R11`` upper triangular with ``R11^T R11 = G11 + diag(ridges)``
+    and the reciprocal condition number of the column-scaled matrix, when that is above
     :data:`GRAM_RCOND`; else ``(None, rcond)`` (take the QR route)."""
-    G11 = G[:d, :d] + ridge * np.eye(d)
+    G11 = G[:d, :d] + np.diag(ridges)
     if d == 0:
         return None, 0.0
     if not np.all(np.diag(G11) > 0) or not np.all(np.isfinite(G11)):
@@ -207,9 +251,12 @@ def _refine(
     return new_coef, new_intercept, value, grad
 
 
-def _triangular_solve(R11: Array, R12: Array, n_rows: int) -> tuple[Array, int, list[int]]:
-    """``W`` ``(K, d)`` from ``R11 W^T = R12``: back substitution when the column-scaled
-    ``R11`` has full numerical rank, else the minimum-norm solution on that rank."""
+def _triangular_solve(
+    R11: Array, R12: Array, n_rows: int, x_scale: Array
+) -> tuple[Array, int, list[int]]:
+    """``W`` ``(K, d)`` from ``(R11 diag(x_scale)) W^T = R12`` (``R11`` the factor of the
+    columns divided by ``x_scale``): back substitution when the column-scaled ``R11`` has
+    full numerical rank, else the minimum-norm solution on that rank."""
     d = R11.shape[0]
     if d == 0:
         return np.zeros((R12.shape[1], 0)), 0, []
@@ -221,7 +268,8 @@ def _triangular_solve(R11: Array, R12: Array, n_rows: int) -> tuple[Array, int, 
     rank = int(np.count_nonzero(sigma > cutoff))
     if rank == d:
         W_scaled = scipy.linalg.solve_triangular(scaled, R12, check_finite=False)
-        return (W_scaled / scale[:, None]).T, d, []
+        return (W_scaled / (scale * x_scale)[:, None]).T, d, []
+    R11 = R11 * x_scale
     null = Vt[rank:]
     weight = np.max(np.abs(null), axis=0)
     collinear = [int(j) for j in np.flatnonzero(weight > 1e-8)]
