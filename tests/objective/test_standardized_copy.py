@@ -3,6 +3,8 @@ checked against a hand-written NumPy objective and finite differences."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -222,3 +224,41 @@ def test_a_tiny_penalised_column_is_left_as_it_is() -> None:
     np.testing.assert_allclose(penalised.scale[1], base[:, 1].std(), rtol=1e-12)
     free = StandardizedCopy.of(make_objective(X, y, BinaryCrossEntropy(), alpha=0.0))
     np.testing.assert_allclose(free.scale, base.std(axis=0) * [1e-200, 1.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("size", [1e200, 1e-200])
+def test_large_dense_rows_with_a_column_of_extreme_size_are_standardised_in_a_copy(
+    size: float,
+) -> None:
+    """Beyond the copy's size, dense rows with a column whose squares float64 cannot hold
+    are still copied (the folded Hessian of the original columns would overflow or lose
+    the column): the fit is scikit-learn's on the unscaled columns, without warnings.
+    Sparse and Dask rows are refused, naming the column."""
+    import dask.array as da
+    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+
+    from sigmoid_neuron import LogisticRegression
+    from sigmoid_neuron.distributed import make_objective as dask_objective
+
+    rng = np.random.default_rng(11)
+    n, d = COPY_MAX_ELEMENTS // 12, 12
+    X = rng.normal(size=(n, d)) + 3.0
+    y = (X @ rng.normal(size=d) - 3.0 * X.sum(axis=1) / d + rng.logistic(size=n) > -9).astype(int)
+    unit = np.ones(d)
+    unit[4] = size
+    big = make_objective(X * unit, y.astype(float), BinaryCrossEntropy())
+    assert isinstance(standardize(big), StandardizedCopy)
+    ref = SkLogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = LogisticRegression(alpha=0.0).fit(X * unit, y)
+    np.testing.assert_allclose(ours.coef_[0] * unit, ref.coef_[0], rtol=1e-6, atol=1e-8)
+    target = y.astype(float)
+    sparse = make_objective(scipy.sparse.csr_matrix(X * unit), target, BinaryCrossEntropy())
+    blocks = dask_objective(
+        da.from_array(X * unit, chunks=(n // 2, d)), da.from_array(target, chunks=n // 2),
+        BinaryCrossEntropy(),
+    )  # fmt: skip
+    for objective in (sparse, blocks):
+        with pytest.raises(ValueError, match="column 4 of X"):
+            standardize(objective)

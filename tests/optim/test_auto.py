@@ -41,6 +41,19 @@ def test_design_condition_is_that_of_the_correlation_matrix() -> None:
     assert auto.design_condition(one_hot_with_intercept) == np.inf
 
 
+@pytest.mark.parametrize("size", [1e200, 1e-200])
+def test_design_condition_of_columns_of_extreme_size_without_warnings(size: float) -> None:
+    """Correlations do not depend on the columns' units: a column times 1e+-200 (whose
+    squares float64 cannot hold) gives NumPy's condition number of the unscaled ones."""
+    X, y, _ = make_tabular(3000, n_numeric=5, levels=(), correlation=0.9, random_state=0)
+    unit = np.array([1.0, size, 1.0, 1.0, 1.0])
+    obj = make_objective(X * unit, y.astype(float), BinaryCrossEntropy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kappa = auto.design_condition(obj)
+    assert kappa == pytest.approx(np.linalg.cond(np.corrcoef(X.T)), rel=1e-6)
+
+
 def test_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(1)
     X = rng.normal(size=(2000, 30))

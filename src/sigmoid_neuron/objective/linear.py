@@ -283,12 +283,12 @@ def make_objective(
     ``y`` is ``(n,)`` or ``(n, K)``; ``sample_weight`` is ``(n,)`` non-negative or None
     (:func:`~sigmoid_neuron.objective.array_data.as_array_data` says how dtypes are
     kept). Another backend builds its own data term and passes it to
-    :class:`LinearObjective` (Dask arrays: :func:`sigmoid_neuron.distributed.dask_objective`).
+    :class:`LinearObjective` (Dask arrays: :func:`sigmoid_neuron.distributed.make_objective`).
     """
     if type(X).__module__.split(".")[0] == "dask":
         raise TypeError(
             "make_objective takes in-memory arrays; for Dask arrays use "
-            "sigmoid_neuron.distributed.dask_objective(X, y, loss, ...)"
+            "sigmoid_neuron.distributed.make_objective(X, y, loss, ...)"
         )
     data = as_array_data(X, y, loss, sample_weight)
     return LinearObjective(

@@ -272,6 +272,31 @@ def centred_gram(
     return C, mean_x, np.asarray(y_shift, dtype=np.float64) + step[d:]
 
 
+#: Columns whose values (about their shift) reach beyond 2^EXTREME_EXPONENT, or stay
+#: below 2^-EXTREME_EXPONENT, have squares (and sums of them) that float64 may not hold:
+#: :func:`extreme_column_scales` names them
+EXTREME_EXPONENT = 100
+
+
+def extreme_column_scales(X: Any, shift: Array, rows: int = 1_000) -> Array | None:
+    """Powers of 2, ``c_j = 2^e_j`` with ``max_i |x_ij - shift_j|`` in ``[2^(e_j-1), 2^e_j)``,
+    for the columns of ``X`` (dense or sparse rows, e.g. a sample; judged on about
+    ``rows`` of them, evenly spaced) of extreme size (:data:`EXTREME_EXPONENT`), 1 for the
+    others; None when every column is ordinary. Dividing a column by a power of 2 is
+    exact."""
+    X = X[:: max(1, X.shape[0] // max(1, rows))]
+    if scipy.sparse.issparse(X):
+        top = np.maximum(abs(X).max(axis=0).toarray().ravel(), np.abs(shift))
+    else:
+        top = np.abs(np.asarray(X, dtype=np.float64) - shift).max(axis=0, initial=0.0)
+    exponent = np.frexp(top)[1]
+    extreme = (top > 0) & np.isfinite(top) & (np.abs(exponent) > EXTREME_EXPONENT)
+    if not extreme.any():
+        return None
+    scale: Array = np.where(extreme, np.ldexp(1.0, exponent), 1.0)
+    return scale
+
+
 def _weights(sample_weight: Array | None, n: int) -> Array:
     return np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
 

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
+from sigmoid_neuron.objective.moments import extreme_column_scales
 
 Array = NDArray[Any]
 
@@ -50,6 +51,33 @@ def usable_shift_scale(mean: Array, scale: Array) -> tuple[Array, Array]:
     if np.all((scale > 0.5) & (scale < 2.0) & (np.abs(shift) < 0.5 * scale)):
         return np.zeros_like(shift), np.ones_like(scale)
     return shift, scale
+
+
+def sample_rows(n_features: int) -> int:
+    """Rows sampled to estimate the columns' shifts and scales (at least 100)."""
+    return max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, n_features)))
+
+
+class ExtremeColumnError(ValueError):
+    """A column of X is of extreme size for the folded coordinates
+    (:func:`refuse_extreme_columns`)."""
+
+
+def refuse_extreme_columns(X: Any, shift: Array) -> None:
+    """:class:`ExtremeColumnError` naming the first column of ``X`` (a sample of the rows)
+    whose values are of extreme size
+    (:func:`~sigmoid_neuron.objective.moments.extreme_column_scales`): the folded
+    coordinates take the Hessian of the original columns, whose squares float64 cannot
+    hold. (Dense rows in memory are standardised in a copy instead.)"""
+    scale = extreme_column_scales(X, shift)
+    if scale is None:
+        return
+    j = int(np.flatnonzero(scale != 1.0)[0])
+    raise ExtremeColumnError(
+        f"column {j} of X holds values of size ~{scale[j]:.0e}, too large or too small for "
+        "the squares this solver sums in float64 over sparse or Dask rows; rescale that "
+        "column (e.g. divide it by a power of 10), or fit dense NumPy rows"
+    )
 
 
 class StandardizedObjective:
@@ -80,8 +108,10 @@ class StandardizedObjective:
         """Standardise by the data's weighted column means and standard deviations (of a
         sample of rows); columns already within a factor 2 of unit spread and half a
         spread of 0 everywhere are left as they are."""
-        rows = max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, objective.n_features)))
-        moments = objective.data.sample(rows).moments()
+        sample = objective.data.sample(sample_rows(objective.n_features))
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below if it matters
+            moments = sample.moments()
+        refuse_extreme_columns(sample.X, moments.mean_x)
         return cls(objective, *usable_shift_scale(moments.mean_x, moments.scale_x))
 
     @property

@@ -38,7 +38,11 @@ from sigmoid_neuron.objective.hessian import (
 )
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import MultinomialCrossEntropy
-from sigmoid_neuron.objective.standardized import StandardizedObjective, usable_shift_scale
+from sigmoid_neuron.objective.standardized import (
+    ExtremeColumnError,
+    StandardizedObjective,
+    usable_shift_scale,
+)
 
 Array = NDArray[Any]
 
@@ -230,7 +234,15 @@ class StandardizedCopy(StandardizedObjective):
 def standardize(objective: LinearObjective) -> StandardizedObjective:
     """The objective in standardised coordinates (:meth:`StandardizedObjective.of`'s shifts
     and scales): over a copy (:class:`StandardizedCopy`) when the rows fit in one
-    (:func:`fits_in_copy`), else folded into the parameters."""
+    (:func:`fits_in_copy`), or when they are dense rows in memory with a column of
+    extreme size (whose squares the folded Hessian of the original columns could not
+    hold: :class:`~sigmoid_neuron.objective.standardized.ExtremeColumnError`), else
+    folded into the parameters."""
     if fits_in_copy(objective):
         return StandardizedCopy.of(objective)
-    return StandardizedObjective.of(objective)
+    try:
+        return StandardizedObjective.of(objective)
+    except ExtremeColumnError:
+        if _dense_rows(objective) is None:
+            raise
+        return StandardizedCopy.of(objective)

@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import HalfSquaredError
+from sigmoid_neuron.objective.moments import extreme_column_scales
 from sigmoid_neuron.optim.solvers import Callback, SolverResult
 
 Array = NDArray[Any]
@@ -86,8 +87,14 @@ def design_condition(objective: LinearObjective) -> float:
     """
     d = objective.n_features
     sample = objective.data.sample(max(4 * d, min(PROBE_ROWS, 4_000_000 // max(1, d))))
-    shift = sample.moments().mean_x if objective.fit_intercept else np.zeros(d)
-    G = sample.gram(shift, np.zeros(objective.n_outputs))[:d, :d]
+    if objective.fit_intercept:
+        with np.errstate(over="ignore", invalid="ignore"):  # spreads unused here
+            shift = sample.moments().mean_x
+    else:
+        shift = np.zeros(d)
+    # columns of extreme size enter divided by powers of 2 (C does not change)
+    scale = extreme_column_scales(sample.X, shift)
+    G = sample.gram(shift, np.zeros(objective.n_outputs), scale)[:d, :d]
     diag = np.diag(G).copy()
     keep = diag > 0
     if not np.any(keep):

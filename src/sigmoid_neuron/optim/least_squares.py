@@ -35,7 +35,8 @@ harmless:
 
 Columns of extreme size (values beyond ``2^100`` or all below ``2^-100`` about their
 shift, judged on the sample of rows) have squares that overflow or underflow: both passes
-take them divided by a power of 2 (:func:`_extreme_column_scales`; exact, so nothing else
+take them divided by a power of 2
+(:func:`~sigmoid_neuron.objective.moments.extreme_column_scales`; exact, so nothing else
 changes), the ridge becomes ``alpha S / c_j^2`` on them, and the factor is mapped back to
 the original coefficients (its columns times ``c_j``; no squares are formed).
 
@@ -58,7 +59,7 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.links import HalfSquaredError
-from sigmoid_neuron.objective.moments import centred_gram
+from sigmoid_neuron.objective.moments import centred_gram, extreme_column_scales
 from sigmoid_neuron.optim import cholesky
 
 Array = NDArray[Any]
@@ -105,14 +106,14 @@ def solve_least_squares(
         # one pass about a sample's means gives the exact means and the centred Gram
         with np.errstate(over="ignore", invalid="ignore"):  # spreads unused here
             sample = rows.moments()
-        x_scale = _extreme_column_scales(rows, sample.mean_x, ridge)
+        x_scale = _column_scales(rows, sample.mean_x, ridge)
         G, x_shift, y_shift = centred_gram(
             data.gram(sample.mean_x, sample.mean_y, x_scale),
             sample.mean_x, sample.mean_y, x_scale,
         )  # fmt: skip
     else:
         x_shift, y_shift = np.zeros(d), np.zeros(K)
-        x_scale = _extreme_column_scales(rows, x_shift, ridge)
+        x_scale = _column_scales(rows, x_shift, ridge)
         G = data.gram(x_shift, y_shift, x_scale)[: d + K, : d + K]
     unit = np.ones(d) if x_scale is None else x_scale
     # the ridge in the scaled columns' coordinates (w'_j = c_j w_j): ridge / c_j^2
@@ -176,29 +177,12 @@ GRAM_RCOND = 1e-10
 GRAM_RCOND_TWO_STEPS = 1e-6
 
 
-#: Columns whose values (about their shift) reach beyond 2^EXTREME_EXPONENT or stay below
-#: 2^-EXTREME_EXPONENT are scaled by a power of 2 for the Gram matrix and the QR factor,
-#: whose squares would overflow or underflow; others are left as they are
-EXTREME_EXPONENT = 100
-
-
-def _extreme_column_scales(rows: Any, shift: Array, ridge: float) -> Array | None:
-    """Powers of 2, ``c_j = 2^e_j`` with ``max_i |x_ij - shift_j| in [2^(e_j-1), 2^e_j)``
-    over the sampled ``rows``, for the columns of extreme size (:data:`EXTREME_EXPONENT`),
-    1 for the others; None when every column is ordinary (nothing is scaled). Scaling by a
-    power of 2 is exact, so the factors are those of the original columns, scaled. A
-    penalised column whose ridge ``ridge / c_j^2`` would overflow keeps ``c_j = 1``."""
-    X = rows.X
-    if scipy.sparse.issparse(X):
-        top = np.maximum(abs(X).max(axis=0).toarray().ravel(), np.abs(shift))
-    else:
-        top = np.abs(np.asarray(X, dtype=np.float64) - shift).max(axis=0, initial=0.0)
-    exponent = np.frexp(top)[1]
-    extreme = (top > 0) & np.isfinite(top) & (np.abs(exponent) > EXTREME_EXPONENT)
-    if not extreme.any():
-        return None
-    scale = np.where(extreme, np.ldexp(1.0, exponent), 1.0)
-    if ridge > 0:
+def _column_scales(rows: Any, shift: Array, ridge: float) -> Array | None:
+    """:func:`extreme_column_scales` of the sampled ``rows``, except that a penalised
+    column whose ridge ``ridge / c_j^2`` would overflow keeps ``c_j = 1`` (its coefficient
+    is held at 0 by the penalty)."""
+    scale = extreme_column_scales(rows.X, shift)
+    if scale is not None and ridge > 0:
         with np.errstate(over="ignore"):
             scale = np.where(np.isfinite(ridge / scale / scale), scale, 1.0)
     return scale
