@@ -6,8 +6,9 @@ and on nearly separable data for many iterations, Newton's steps are damped and 
 no more progress than cheap first-order steps. This solver runs :func:`~sigmoid_neuron.
 optim.lbfgs_solver.lbfgs` for at most ``WARMUP_ITER`` iterations (stopping earlier if
 it meets ``tol``), then :func:`~sigmoid_neuron.optim.newton_solver.newton` from where
-it stopped, to ``tol`` with Newton's own convergence test and polishing: the answer is
-Newton's, reached with fewer Hessians. Measured on scikit-learn's digits (10 classes,
+it stopped (also when L-BFGS met ``tol``: its gradient test is absolute), to ``tol`` with
+Newton's own convergence test and polishing: the answer is Newton's, reached with fewer
+Hessians. Measured on scikit-learn's digits (10 classes,
 650 parameters, ``alpha = 1/n``): Newton alone 11 iterations (400 ms); after 20, 30, 40
 and 60 L-BFGS iterations Newton needs 9, 7, 6 and 6 (340, 220, 220, 230 ms in all).
 """
@@ -54,12 +55,10 @@ def lbfgs_newton(
 
     warm = lbfgs(objective, theta, tol=tol, max_iter=min(max_iter, WARMUP_ITER), callback=first)
     left = max_iter - warm.n_iter
-    if (
-        stopped
-        or left <= 0
-        or not np.isfinite(warm.loss)
-        or (warm.converged and warm.grad_max <= tol)
-    ):
+    # L-BFGS meeting tol is not the end: its gradient test says little about J on the
+    # nearly separable data this solver gets (digits at C = 100: J 2.3 times the optimum);
+    # Newton's relative tests and polishing finish the run (a step or two from there)
+    if stopped or left <= 0 or not np.isfinite(warm.loss):
         return warm
 
     def second(iteration: int, params: Array, loss: float) -> bool:

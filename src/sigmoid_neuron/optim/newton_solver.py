@@ -1,7 +1,8 @@
 """Damped Newton with a lazily refreshed Hessian, range-space steps and polishing.
 
 Converged when ``max|grad J| <= tol`` and the predicted decrease ``lambda^2 / 2`` is
-below ``max(tol^2, 1000 eps) max(1, |J|)``; see :mod:`sigmoid_neuron.optim.solvers`.
+below ``max(tol^2, 1000 eps) |J|`` (relative: J within ~1e-8 of its optimum at the default
+tol, however small J is); see :mod:`sigmoid_neuron.optim.solvers`.
 """
 
 from __future__ import annotations
@@ -143,9 +144,11 @@ def newton(
     stale H whose step fails the line search is replaced by a fresh one.
     The Newton decrement lambda^2 = -g.d predicts the decrease; the run converges when
     max_j |g_j| <= tol (after at least one step, unless g = 0 exactly: the absolute test is
-    not scale-free at theta0) and lambda^2 / 2 <= max(tol^2, 1000 eps) max(1, |J|) (a small
-    gradient on a nearly singular Hessian is not yet the optimum); a failed line search with
-    lambda^2 / 2 <= 1000 eps max(1, |J|) means theta is optimal to float precision.
+    not scale-free at theta0) and lambda^2 / 2 <= max(tol^2, 1000 eps) |J| (a small
+    gradient on a nearly singular Hessian is not yet the optimum, and on nearly separable
+    data, where J is far below 1, only a relative test says how far J is from its optimum);
+    a failed line search with lambda^2 / 2 <= 1000 eps |J| means theta is optimal to float
+    precision. (|J| here is floored at eps |J(theta0)|: a perfect fit has J -> 0.)
     ``polish``: once the tests pass, take steps with the Hessian at hand while they do
     not raise J and halve max|g|, until the predicted decrease is below J's rounding (a
     gradient pass each, at most 8; they complete the last iteration and are not counted
@@ -161,6 +164,7 @@ def newton(
     n_evals = 0
     armijo = 1e-4
     f = math.nan
+    f0 = 0.0  # |J(theta0)|
     gmax = math.nan
     g = np.zeros(0)
     H: Array | None = None  # the Hessian the steps are taken with
@@ -175,6 +179,8 @@ def newton(
             g = np.asarray(grad, dtype=np.float64)
             H = np.asarray(hess, dtype=np.float64)
             fresh = True
+            if n_evals == 1:
+                f0 = abs(f)
             if not _finite(f, g, H):
                 where = "at theta0" if it == 0 else f"at iteration {it}"
                 return _nonfinite_result(theta, it, history, n_evals, where, f)
@@ -188,7 +194,8 @@ def newton(
         # make |g| small everywhere. Newton is affine-invariant, so take one step first.
         # A small gradient is not yet the optimum where the Hessian is nearly singular
         # (near-separable classes): the predicted decrease must be small as well.
-        enough = max(tol * tol, _NOISE) * max(1.0, abs(f))
+        size = max(abs(f), _EPS * f0)  # J's size: its rounding, and tol^2, are relative
+        enough = max(tol * tol, _NOISE) * size
         if gmax <= tol and (it > 0 or gmax == 0.0) and decrement <= enough:
             if polish and gmax > 0.0:
                 # steps with the Hessian at hand until the gradient stops shrinking: one
@@ -212,14 +219,14 @@ def newton(
                         break
                     gmax_now = gmax_p
                     d_now, _mu = system.direction(g_now)
-                    if -float(g_now @ d_now) / 2 <= _EPS * max(1.0, abs(f)):
+                    if -float(g_now @ d_now) / 2 <= _EPS * size:
                         break  # the next step could not lower J in float64
             return SolverResult(
                 theta,
                 it,
                 True,
                 f"max|grad| = {gmax:.3g} <= tol = {tol:.3g}, predicted decrease "
-                f"{decrement:.3g} <= max(tol^2, 1000 eps) max(1, |J|)",
+                f"{decrement:.3g} <= max(tol^2, 1000 eps) |J|",
                 history,
                 f,
                 gmax,
@@ -231,7 +238,7 @@ def newton(
         # below J's rounding (the predicted decrease under ~8 eps |J|) a step is judged
         # by the gradient, and only the full step is tried: backtracking cannot verify
         # anything there (and would cost a pass per halving, e.g. on Dask)
-        noise = decrement <= 8 * _EPS * max(1.0, abs(f))
+        noise = decrement <= 8 * _EPS * size
         t = 1.0
         accepted = False
         for _ in range(1 if noise else 60):
@@ -253,7 +260,7 @@ def newton(
                 continue
             return _stalled_result(
                 theta, it, history, f, gmax, n_evals,
-                at_precision=noise or -slope / 2 <= _NOISE * max(1.0, abs(f)),
+                at_precision=noise or -slope / 2 <= _NOISE * size,
                 measure="max|grad|", tol=tol,
                 advice="the problem may be badly conditioned: standardise the features or "
                 "raise alpha, or use solver='lbfgs'",

@@ -180,6 +180,13 @@ def newton_direction(
     return d, delta
 
 
+def _kkt_result(
+    theta: Array, it: int, viol: float, tol: float, history: list[float], J: float, n_evals: int
+) -> SolverResult:
+    message = f"max|subgradient| = {viol:.3g} <= tol = {tol:.3g} (the KKT conditions)"
+    return SolverResult(theta, it, True, message, history, J, viol, n_evals)
+
+
 @holds_blas
 def prox_newton(
     objective: TwiceDifferentiableObjective,
@@ -194,8 +201,10 @@ def prox_newton(
     ``objective`` gives ``F`` by ``loss_gradient_hessian`` and ``loss`` and the weights
     ``lambda`` by its ``l1_weights`` attribute (absent: none). Converged when the largest
     minimum-norm subgradient entry of ``J`` is ``<= tol`` (after at least one step unless
-    it is 0), or when the predicted decrease is below ``1000 eps max(1, |J|)`` and no step
-    lowers ``J``: optimal to float precision. ``history`` and ``callback`` see ``J`` (the
+    it is 0) and the model's predicted decrease is ``<= max(tol^2, 1000 eps) |J|``
+    (relative: J within ~tol^2 of its optimum however small J is), or when the predicted
+    decrease is below ``1000 eps |J|`` and no step lowers ``J``: optimal to float precision
+    (``|J|`` floored at ``eps |J(theta0)|``). ``history`` and ``callback`` see ``J`` (the
     L1 part included); ``grad_max`` is the final subgradient entry.
     """
     theta, tol, max_iter = _check_inputs(
@@ -210,21 +219,28 @@ def prox_newton(
     if not _finite(f, g, H):
         return _nonfinite_result(theta, 0, history, n_evals, "at theta0", f)
     J = f + l1_norm(theta, lam)
+    J0 = abs(J)
     it = 0
     viol = math.inf
     while True:
         viol = float(np.max(np.abs(min_norm_subgradient(theta, g, lam)), initial=0.0))
-        if viol <= tol and (it > 0 or viol == 0.0):
-            message = f"max|subgradient| = {viol:.3g} <= tol = {tol:.3g} (the KKT conditions)"
-            return SolverResult(theta, it, True, message, history, J, viol, n_evals)
+        kkt = viol <= tol and (it > 0 or viol == 0.0)
+        if kkt and viol == 0.0:
+            return _kkt_result(theta, it, viol, tol, history, J, n_evals)
         if it == max_iter:
             break
         active = (theta != 0) | (lam == 0) | (np.abs(g) > lam)
-        inner = max(1e-2 * min(1.0, viol) * viol, 0.25 * tol, 1e-3 * _NOISE * viol)
+        # once the KKT test holds, the model is solved past tol: its decrease is tested
+        inner = max(1e-2 * min(1.0, viol) * viol, 0.0 if kkt else 0.25 * tol, 1e-3 * _NOISE * viol)
         d, delta = newton_direction(0.5 * (H + H.T), g, theta, lam, active, inner)
+        size = max(abs(J), _EPS * J0)  # J's size: its rounding, and tol^2, are relative
+        # the KKT test alone is absolute: where J is far below 1 (nearly separable data)
+        # the predicted decrease must be small against J as well
+        if kkt and -delta <= max(tol * tol, _NOISE) * size:
+            return _kkt_result(theta, it, viol, tol, history, J, n_evals)
         # below J's rounding a step is judged by the subgradient, and only the full
         # step is tried (backtracking could verify nothing there)
-        noise = -delta <= 8 * _EPS * max(1.0, abs(J))
+        noise = -delta <= 8 * _EPS * size
         t = 1.0
         accepted = False
         # (F, grad F, Hess F) at the full step, evaluated in the same pass as its F
@@ -255,7 +271,7 @@ def prox_newton(
         if not accepted:
             return _stalled_result(
                 theta, it, history, J, viol, n_evals,
-                at_precision=-delta <= _NOISE * max(1.0, abs(J)),
+                at_precision=-delta <= _NOISE * size,
                 measure="max|subgradient|", tol=tol,
             )  # fmt: skip
         if full is None:
