@@ -256,3 +256,52 @@ def test_assume_finite_skips_the_finite_check() -> None:
     X = np.array([[0.0], [np.nan], [1.0], [2.0]])
     with config_context(assume_finite=True), pytest.raises(DivergenceError, match="not finite"):
         LogisticRegression().fit(X, [0, 1, 0, 1])
+
+
+def _linearly_separable(X: np.ndarray, y: np.ndarray) -> bool:
+    """Oracle: whether some ``(w, b)`` has ``(2 y_i - 1)(w . x_i + b) >= 1`` for every row,
+    a feasibility linear program (SciPy's HiGHS) on the columns scaled to unit range."""
+    from scipy.optimize import linprog
+
+    Xs = (X - X.min(axis=0)) / np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1.0)
+    s = 2.0 * y - 1.0
+    A = -s[:, None] * np.c_[Xs, np.ones(len(y))]
+    res = linprog(np.zeros(A.shape[1]), A_ub=A, b_ub=-np.ones(len(y)), bounds=(None, None))
+    return bool(res.status == 0)
+
+
+def _separation_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    X, y = load_breast_cancer(return_X_y=True)
+    Xi, yi = load_iris(return_X_y=True)
+    toy = np.array([[0.0], [1.0], [2.0], [3.0]])
+    return [
+        ("toy", toy, np.array([0, 0, 1, 1])),
+        ("toy, overlapping", toy, np.array([0, 1, 0, 1])),
+        ("breast cancer", X, y),
+        ("iris setosa", Xi, (yi == 0).astype(int)),
+        ("iris versicolor", Xi, (yi == 1).astype(int)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("optimizer", ["auto", "lbfgs"])
+def test_an_unpenalised_fit_warns_exactly_when_the_classes_are_separable(
+    case: int, optimizer: str
+) -> None:
+    """With alpha=0 on separable classes the maximum-likelihood estimate does not exist
+    (statsmodels warns of perfect separation); a SeparationWarning (a ConvergenceWarning)
+    says so, and only then (a linear program decides separability)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sigmoid_neuron.estimators import SeparationWarning
+
+    name, X, y = _separation_cases()[case]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LogisticRegression(alpha=0.0, optimizer=optimizer, max_epochs=1000).fit(X, y)
+    separated = [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert bool(separated) == _linearly_separable(X, y), name
+    assert all(issubclass(w.category, ConvergenceWarning) for w in separated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        LogisticRegression(alpha=1e-3).fit(X, y)  # penalised: an optimum exists

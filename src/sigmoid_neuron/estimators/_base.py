@@ -31,8 +31,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sigmoid_neuron.estimators._backend import _data_term, fit_inputs
 from sigmoid_neuron.estimators._prediction import PredictionMixin
 from sigmoid_neuron.estimators._state import FittedStateMixin
+from sigmoid_neuron.objective.array_data import ArrayData
 from sigmoid_neuron.objective.linear import LinearObjective
-from sigmoid_neuron.objective.links import PointwiseLoss
+from sigmoid_neuron.objective.links import HalfSquaredError, PointwiseLoss
 from sigmoid_neuron.optim.schedules import SCHEDULES
 from sigmoid_neuron.training.config import (
     OPTIMIZERS,
@@ -47,6 +48,43 @@ from sigmoid_neuron.training.stopping import StopReason
 Array = NDArray[Any]
 
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+
+
+class SeparationWarning(ConvergenceWarning):
+    """An unpenalised fit ended with the classes separated: the maximum-likelihood
+    estimate does not exist (a :class:`~sklearn.exceptions.ConvergenceWarning`)."""
+
+
+def _separated(objective: LinearObjective, theta: Array) -> bool:
+    """Whether an unpenalised fit (no ridge or L1 on any coefficient) of a model whose link
+    saturates (sigmoid, softmax), on labels 0/1 in memory, ended at parameters ``theta``
+    whose linear predictor separates the classes: every row of positive weight strictly on
+    the side of its own label (binary), its own class's score strictly the largest
+    (multinomial). Then ``J(c theta)`` falls towards 0 as ``c`` grows: the
+    maximum-likelihood estimate does not exist."""
+    data, penalty = objective.data, objective.penalty
+    if isinstance(data.loss, HalfSquaredError) or penalty.has_l1 or np.any(penalty.l2 > 0):
+        return False
+    if not isinstance(data, ArrayData):
+        return False  # (Dask rows: not checked, it would cost a pass)
+    Y = np.asarray(data.y, dtype=np.float64).reshape(data.n_samples, -1)
+    if not np.isin(Y, (0.0, 1.0)).all():
+        return False  # soft targets: an optimum exists
+    W, b = objective.unpack(theta)
+    Z = np.asarray(data.X @ W.T) + b
+    if data.offset is not None:
+        Z = Z + np.asarray(data.offset).reshape(Z.shape[0], -1)
+    if Z.shape[1] == 1:
+        margin = np.where(Y[:, 0] == 1.0, Z[:, 0], -Z[:, 0])
+    else:
+        own = Y.argmax(axis=1)
+        rows = np.arange(Z.shape[0])
+        others = Z.copy()
+        others[rows, own] = -np.inf
+        margin = Z[rows, own] - others.max(axis=1)
+    if data.sample_weight is not None:
+        margin = margin[np.asarray(data.sample_weight) > 0]
+    return bool(margin.size and (margin > 0).all())
 
 
 def _rng_from(random_state: Any) -> np.random.Generator:
@@ -331,6 +369,16 @@ class _LinearModel(PredictionMixin, FittedStateMixin, BaseEstimator):
                 f"after {state.n_iter} epoch(s): {state.stop_reason}. Increase max_epochs, "
                 "adjust the learning rate, or set tol=None to run exactly max_epochs epochs.",
                 ConvergenceWarning,
+                stacklevel=3,
+            )
+        if not partial and _separated(objective, state.params):
+            warnings.warn(
+                f"the classes are separated: {type(self).__name__} with alpha=0 ended with a "
+                "linear predictor that puts every training row on the side of its own label, "
+                "so the maximum-likelihood estimate does not exist and the coefficients grow "
+                "without bound as the fit tightens (these are where it stopped). Set "
+                "alpha > 0 for a unique, finite answer",
+                SeparationWarning,
                 stacklevel=3,
             )
         return self
