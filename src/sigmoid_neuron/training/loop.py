@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 
 from sigmoid_neuron.objective.linear import LinearObjective
 from sigmoid_neuron.objective.standardized_copy import standardize
-from sigmoid_neuron.optim.auto import AUTO_LBFGS_TOL, choose_solver, lstsq
+from sigmoid_neuron.optim.auto import AUTO_LBFGS_RTOL, AUTO_LBFGS_TOL, choose_solver, lstsq
 from sigmoid_neuron.optim.proximal import proximal_update
 from sigmoid_neuron.optim.schedules import Schedule
-from sigmoid_neuron.optim.solvers import L1_SOLVERS, solver_named
+from sigmoid_neuron.optim.solvers import L1_SOLVERS, Callback, SolverResult, solver_named
 from sigmoid_neuron.training.config import FULL_BATCH_SOLVERS, TrainConfig
 from sigmoid_neuron.training.state import DivergenceError, TrainerState
 from sigmoid_neuron.training.stopping import StopReason, end_of_epoch, hooks
@@ -325,6 +325,8 @@ def _run_solver(
     start = state.params.copy()
     inner = start if problem is objective else problem.to_inner(start)
     result = solver(problem, inner, tol=tol, max_iter=epochs, callback=callback)
+    if config.optimizer == "auto" and name == "lbfgs":
+        result = _relative_finish(solver, problem, result, epochs, callback)
     theta = np.asarray(to_outer(result.theta), dtype=np.float64)
     if result.n_iter == 0 and not math.isfinite(result.loss):
         state.params = start
@@ -340,6 +342,30 @@ def _run_solver(
         state.finish(reason, result.message)
     elif state.stop is None:  # the budget ran out: the solver's own sentence says where
         state.finish(StopReason.EXHAUSTED, result.message, converged=False)
+
+
+def _relative_finish(
+    solver: Any, problem: Any, result: SolverResult, epochs: int, callback: Callback
+) -> SolverResult:
+    """``auto``'s L-BFGS run continued from where it met its absolute tolerance to
+    ``max|grad| <= AUTO_LBFGS_RTOL |J|``, where that is smaller (J far below 1: nearly
+    separable data, where a gradient small in absolute terms is not yet the optimum);
+    the result of both runs together."""
+    target = AUTO_LBFGS_RTOL * abs(result.loss)
+    if not (result.converged and 0 < target < result.grad_max and result.n_iter < epochs):
+        return result
+    more = solver(problem, result.theta, tol=target, max_iter=epochs - result.n_iter,
+                  callback=callback)  # fmt: skip
+    return SolverResult(
+        more.theta,
+        result.n_iter + more.n_iter,
+        more.converged,
+        f"{more.message} (continued to max|grad| <= {AUTO_LBFGS_RTOL:g} |J|)",
+        result.history + more.history,
+        more.loss,
+        more.grad_max,
+        result.n_evals + more.n_evals,
+    )
 
 
 def _check_penalty(objective: LinearObjective, name: str) -> None:
