@@ -65,13 +65,4 @@ def lbfgs_newton(
         return callback is not None and callback(iteration + warm.n_iter, params, loss) is True
 
     rest = newton(objective, warm.theta, tol=tol, max_iter=left, callback=second)
-    return SolverResult(
-        rest.theta,
-        warm.n_iter + rest.n_iter,
-        rest.converged,
-        f"{warm.n_iter} L-BFGS iterations, then Newton: {rest.message}",
-        warm.history + rest.history,
-        rest.loss,
-        rest.grad_max,
-        warm.n_evals + rest.n_evals,
-    )
+    return warm.then(rest, f"{warm.n_iter} L-BFGS iterations, then Newton: {rest.message}")

@@ -65,6 +65,20 @@ class SolverResult:
     grad_max: float = math.nan
     n_evals: int = 0
 
+    def then(self, rest: SolverResult, message: str) -> SolverResult:
+        """The result of this run followed by ``rest`` (started where this one ended):
+        ``rest``'s end point and verdict, the iterations, history and passes of both."""
+        return SolverResult(
+            rest.theta,
+            self.n_iter + rest.n_iter,
+            rest.converged,
+            message,
+            self.history + rest.history,
+            rest.loss,
+            rest.grad_max,
+            self.n_evals + rest.n_evals,
+        )
+
 
 # ---------------------------------------------------------------- validation
 

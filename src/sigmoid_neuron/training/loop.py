@@ -356,16 +356,7 @@ def _relative_finish(
         return result
     more = solver(problem, result.theta, tol=target, max_iter=epochs - result.n_iter,
                   callback=callback)  # fmt: skip
-    return SolverResult(
-        more.theta,
-        result.n_iter + more.n_iter,
-        more.converged,
-        f"{more.message} (continued to max|grad| <= {AUTO_LBFGS_RTOL:g} |J|)",
-        result.history + more.history,
-        more.loss,
-        more.grad_max,
-        result.n_evals + more.n_evals,
-    )
+    return result.then(more, f"{more.message} (continued to max|grad| <= {AUTO_LBFGS_RTOL:g} |J|)")
 
 
 def _check_penalty(objective: LinearObjective, name: str) -> None:
