@@ -112,6 +112,9 @@ def fit_inputs(
     return X, y, sample_weight
 
 
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
 def _plain_arrays(X: Any, y: Any) -> bool:
     """Whether ``(X, y)`` is the case scikit-learn's ``validate_data`` passes through
     unchanged: NumPy arrays (not subclasses), ``X`` 2-D float64 or float32 with at least
@@ -127,9 +130,6 @@ def _plain_arrays(X: Any, y: Any) -> bool:
         and y.dtype.kind in "biuf"
         and y.shape[0] == X.shape[0]
     )
-
-
-_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def _fresh_fit_attributes(estimator: Any, X: Any, y: Any) -> None:

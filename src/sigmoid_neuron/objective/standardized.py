@@ -53,11 +53,6 @@ def usable_shift_scale(mean: Array, scale: Array) -> tuple[Array, Array]:
     return shift, scale
 
 
-def sample_rows(n_features: int) -> int:
-    """Rows sampled to estimate the columns' shifts and scales (at least 100)."""
-    return max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, n_features)))
-
-
 class ExtremeColumnError(ValueError):
     """A column of X is of extreme size for the folded coordinates
     (:func:`refuse_extreme_columns`)."""
@@ -108,7 +103,8 @@ class StandardizedObjective:
         """Standardise by the data's weighted column means and standard deviations (of a
         sample of rows); columns already within a factor 2 of unit spread and half a
         spread of 0 everywhere are left as they are."""
-        sample = objective.data.sample(sample_rows(objective.n_features))
+        rows = max(100, min(SAMPLE_ROWS, SAMPLE_ELEMENTS // max(1, objective.n_features)))
+        sample = objective.data.sample(rows)
         with np.errstate(over="ignore", invalid="ignore"):  # refused below if it matters
             moments = sample.moments()
         refuse_extreme_columns(sample.X, moments.mean_x)

@@ -71,7 +71,7 @@ ILL_CONDITIONED = 1e3
 AUTO_LBFGS_TOL = 1e-6
 #: ... and, where J is far below 1 (nearly separable data), to max|grad| <= AUTO_LBFGS_RTOL
 #: |J| as well: the absolute test left J 7e-7 above its optimum at J = 4e-3 (N(0, I)
-#: 100,000 x 150 with a strong signal); this one 2e-9. Above J = 0.1 it changes nothing
+#: 100,000 x 150 with a strong signal); this one 2e-9. Above J = 0.33 it changes nothing
 AUTO_LBFGS_RTOL = 3e-6
 #: From this many parameters a cheap Newton on a design that is not ill-conditioned
 #: starts after L-BFGS iterations ("lbfgs_newton"): a Hessian pass then costs hundreds of
